@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* Character back ends: null, file, and the terminal (stdio). */
+#include "chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+#include "error.h"
+
+void chardev_attach(struct chardev *chr, const struct chardev_frontend *fe, void *opaque)
+{
+    chr->fe = fe;
+    chr->fe_opaque = opaque;
+    chardev_accept_input(chr);
+}
+
+void chardev_destroy(struct chardev *chr)
+{
+    if (chr)
+        chr->ops->destroy(chr);
+}
+
+/* Writes all of @buf, retrying on EINTR/EAGAIN; output errors are dropped. */
+static void write_all(int fd, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) {
+                g_usleep(1000);
+                continue;
+            }
+            return;
+        }
+        buf += n;
+        len -= n;
+    }
+}
+
+/* ---- null ---- */
+
+static void null_destroy(struct chardev *chr)
+{
+    g_free(chr);
+}
+
+static const struct chardev_ops null_ops = {
+    .destroy = null_destroy,
+};
+
+struct chardev *chardev_null_new(void)
+{
+    struct chardev *chr = g_new0(struct chardev, 1);
+    chr->ops = &null_ops;
+    return chr;
+}
+
+/* ---- file ---- */
+
+struct chardev_file {
+    struct chardev chr;
+    int fd;
+};
+
+static void file_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    write_all(((struct chardev_file *)chr)->fd, buf, len);
+}
+
+static void file_destroy(struct chardev *chr)
+{
+    struct chardev_file *f = (struct chardev_file *)chr;
+    close(f->fd);
+    g_free(f);
+}
+
+static const struct chardev_ops file_ops = {
+    .write = file_write,
+    .destroy = file_destroy,
+};
+
+int chardev_open_output(const char *path, GError **errp)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST,
+                    "cannot open output file %s: %s", path, g_strerror(errno));
+    return fd;
+}
+
+struct chardev *chardev_file_new(const char *path, GError **errp)
+{
+    int fd = chardev_open_output(path, errp);
+    if (fd < 0)
+        return NULL;
+    struct chardev_file *f = g_new0(struct chardev_file, 1);
+    f->chr.ops = &file_ops;
+    f->fd = fd;
+    return &f->chr;
+}
+
+/* ---- stdio ---- */
+
+#define ESCAPE_CHAR 0x01    /* Ctrl-A */
+
+/*
+ * The saved terminal mode is process-global by nature (there is one
+ * controlling terminal); it is kept here so the fatal-signal handler and
+ * atexit can restore it.
+ */
+static struct termios saved_termios;
+static volatile sig_atomic_t termios_saved;
+
+static void restore_terminal(void)
+{
+    if (termios_saved) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+        termios_saved = 0;
+    }
+}
+
+static void fatal_signal_handler(int sig)
+{
+    restore_terminal();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+struct chardev_stdio {
+    struct chardev chr;
+    GMainContext *ctx;
+    GSource *in_source;     /* stdin watch while the front end has room */
+    int out_fd;
+    bool with_input, is_tty, eof, escape;
+    void (*quit)(void *opaque);
+    void *quit_opaque;
+    GMutex lock;            /* guards in_source against accept_input from vCPU threads */
+};
+
+static void stdio_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    struct chardev_stdio *s = (struct chardev_stdio *)chr;
+    if (s->out_fd >= 0)
+        write_all(s->out_fd, buf, len);
+}
+
+static void stdio_stop_watch(struct chardev_stdio *s)
+{
+    if (s->in_source) {
+        g_source_destroy(s->in_source);
+        g_source_unref(s->in_source);
+        s->in_source = NULL;
+    }
+}
+
+/* Delivers @len bytes, applying the escape sequence on a terminal. */
+static void stdio_deliver(struct chardev_stdio *s, const uint8_t *buf, size_t len)
+{
+    uint8_t out[256];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = buf[i];
+        if (s->is_tty && s->escape) {
+            s->escape = false;
+            if (c == 'x' || c == 'X') {
+                if (s->quit)
+                    s->quit(s->quit_opaque);
+                return;
+            }
+            if (c == 'h' || c == '?') {
+                static const char help[] =
+                    "\r\nC-a x    exit kvmkit\r\nC-a C-a  send C-a\r\n";
+                write_all(STDERR_FILENO, (const uint8_t *)help, sizeof(help) - 1);
+                continue;
+            }
+            if (c != ESCAPE_CHAR)
+                continue;
+        } else if (s->is_tty && c == ESCAPE_CHAR) {
+            s->escape = true;
+            continue;
+        }
+        out[n++] = c;
+    }
+    if (n && s->chr.fe)
+        s->chr.fe->receive(s->chr.fe_opaque, out, n);
+}
+
+static gboolean stdio_start_watch(gpointer opaque);
+
+static gboolean stdio_readable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct chardev_stdio *s = opaque;
+    (void)cond;
+    size_t room = s->chr.fe ? s->chr.fe->can_receive(s->chr.fe_opaque) : 0;
+    if (room == 0) {
+        /* Wait for accept_input(). It may have run between can_receive()
+         * and here while the watch still existed, so look once more. */
+        g_mutex_lock(&s->lock);
+        g_source_unref(s->in_source);
+        s->in_source = NULL;
+        g_mutex_unlock(&s->lock);
+        if (s->chr.fe->can_receive(s->chr.fe_opaque) > 0)
+            stdio_start_watch(s);
+        return G_SOURCE_REMOVE;
+    }
+    uint8_t buf[256];
+    /* With an escape pending, read one byte at a time so the count of
+     * delivered bytes never exceeds room. Escape bytes are dropped, so
+     * delivering at most what was read is always within room. */
+    ssize_t n = read(fd, buf, MIN(room, sizeof(buf)));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0) {
+        s->eof = true;
+        g_mutex_lock(&s->lock);
+        g_source_unref(s->in_source);
+        s->in_source = NULL;
+        g_mutex_unlock(&s->lock);
+        return G_SOURCE_REMOVE;
+    }
+    stdio_deliver(s, buf, n);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean stdio_start_watch(gpointer opaque)
+{
+    struct chardev_stdio *s = opaque;
+    g_mutex_lock(&s->lock);
+    if (!s->in_source && !s->eof && s->with_input) {
+        s->in_source = g_unix_fd_source_new(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR);
+        g_source_set_callback(s->in_source, (GSourceFunc)(void (*)(void))stdio_readable, s, NULL);
+        g_source_attach(s->in_source, s->ctx);
+    }
+    g_mutex_unlock(&s->lock);
+    return G_SOURCE_REMOVE;
+}
+
+static void stdio_accept_input(struct chardev *chr)
+{
+    struct chardev_stdio *s = (struct chardev_stdio *)chr;
+    g_mutex_lock(&s->lock);
+    bool idle = !s->in_source && !s->eof && s->with_input;
+    g_mutex_unlock(&s->lock);
+    if (idle)
+        g_main_context_invoke(s->ctx, stdio_start_watch, s);
+}
+
+static void stdio_destroy(struct chardev *chr)
+{
+    struct chardev_stdio *s = (struct chardev_stdio *)chr;
+    stdio_stop_watch(s);
+    restore_terminal();
+    if (s->out_fd > STDERR_FILENO)
+        close(s->out_fd);
+    g_mutex_clear(&s->lock);
+    g_main_context_unref(s->ctx);
+    g_free(s);
+}
+
+static const struct chardev_ops stdio_ops = {
+    .write = stdio_write,
+    .accept_input = stdio_accept_input,
+    .destroy = stdio_destroy,
+};
+
+static void enter_raw_mode(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) < 0)
+        return;
+    saved_termios = t;
+    termios_saved = 1;
+    atexit(restore_terminal);
+    static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    for (unsigned i = 0; i < G_N_ELEMENTS(fatal); i++)
+        signal(fatal[i], fatal_signal_handler);
+
+    /* Raw input, like cfmakeraw(), but keep output post-processing so
+     * kvmkit's own messages on stderr still start at column 0. */
+    t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t.c_cflag &= ~(CSIZE | PARENB);
+    t.c_cflag |= CS8;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+struct chardev *chardev_stdio_new(GMainContext *ctx, int out_fd, bool with_input,
+                                  void (*quit)(void *opaque), void *quit_opaque,
+                                  GError **errp)
+{
+    (void)errp;
+    struct chardev_stdio *s = g_new0(struct chardev_stdio, 1);
+    s->chr.ops = &stdio_ops;
+    s->ctx = g_main_context_ref(ctx);
+    s->out_fd = out_fd;
+    s->with_input = with_input;
+    s->quit = quit;
+    s->quit_opaque = quit_opaque;
+    g_mutex_init(&s->lock);
+    if (with_input) {
+        s->is_tty = isatty(STDIN_FILENO);
+        if (s->is_tty)
+            enter_raw_mode();
+    }
+    return &s->chr;
+}

@@ -1,0 +1,992 @@
+/*
+ * config: one table of keys drives the file parser, --set, the dedicated
+ * flags, the defaults, the required-key checks and --help-keys.
+ * To add a key, add a row to `keys`; to add a section, a row to `sections`.
+ * User documentation: docs/config.md (keep it in step with the table).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK(kvmkit-config-error-quark, kvmkit_config_error)
+
+enum key_kind {
+    KIND_UINT,     /* unsigned: decimal integer in [min, max] */
+    KIND_SIZE,     /* uint64_t: config_parse_size() in [min, max], % align */
+    KIND_NAME,     /* char *: 1..max of [A-Za-z0-9_.-] */
+    KIND_STRING,   /* char *: at most max bytes */
+    KIND_ENUM,     /* an enum (int-sized): index into choices */
+    KIND_PATH,     /* char *: made absolute against the origin's base dir */
+    KIND_CHAR_OUT, /* struct config_char: stdio | none | file:PATH */
+    KIND_CHAR_IN,  /* bool: stdio (true) | none (false) */
+};
+
+enum key_flags {
+    KEY_REQUIRED = 1 << 0,  /* pointer kinds only: config_finish fails if NULL */
+    KEY_READ_FILE = 1 << 1, /* PATH: must be a readable regular file */
+    KEY_EMPTY_OK = 1 << 2,  /* STRING: "" is a valid value */
+};
+
+struct key_desc {
+    const char *section;
+    const char *key;
+    enum key_kind kind;
+    size_t offset;      /* into struct vm_config, or the instance struct */
+    uint64_t min, max;  /* UINT, SIZE: range; NAME, STRING: max length */
+    uint64_t align;     /* SIZE */
+    const char *const *choices; /* ENUM: NULL-terminated, index = value */
+    unsigned flags;
+    const char *def;      /* default in file syntax, NULL for none */
+    const char *flag;     /* dedicated `run` flag without "--", or NULL */
+    const char *flag_arg; /* its placeholder in --help */
+    const char *doc;
+};
+
+/*
+ * Named multi-instance sections ([disk "root"], [net "lan"]) set the three
+ * hooks; their keys' offsets are into the instance struct the hooks manage
+ * (say a GPtrArray of struct config_disk in struct vm_config).  Unnamed
+ * sections leave them NULL and their keys are offsets into struct vm_config.
+ */
+struct section_desc {
+    const char *name;
+    const char *doc;
+    /* The instance called name; if absent, adds a zeroed one and sets
+     * *created (the caller then applies the defaults). */
+    void *(*instance)(struct vm_config *cfg, const char *name, bool *created);
+    /* The i-th instance, NULL past the last one; sets *name unless NULL. */
+    void *(*nth)(struct vm_config *cfg, size_t i, const char **name);
+    /* Frees the instance storage; the caller has freed the key fields. */
+    void (*clear)(struct vm_config *cfg);
+};
+
+static const struct section_desc sections[] = {
+    { .name = "machine", .doc = "The virtual machine itself." },
+    { .name = "boot", .doc = "What to boot: a Linux kernel (bzImage)." },
+    { .name = "serial", .doc = "The 16550 serial port (ttyS0)." },
+};
+
+static const char *const pvm_choices[] = { "auto", "on", "off", NULL };
+G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
+
+#define CFG(field) offsetof(struct vm_config, field)
+#define MIB (UINT64_C(1) << 20)
+#define GIB (UINT64_C(1) << 30)
+
+static const struct key_desc keys[] = {
+    { .section = "machine", .key = "cpus", .kind = KIND_UINT,
+      .offset = CFG(cpus), .min = 1, .max = 64, .def = "1",
+      .flag = "cpus", .flag_arg = "N", .doc = "Number of virtual CPUs." },
+    { .section = "machine", .key = "memory", .kind = KIND_SIZE,
+      .offset = CFG(memory), .min = 16 * MIB, .max = 1024 * GIB,
+      .align = 4096, .def = "512M", .flag = "memory", .flag_arg = "SIZE",
+      .doc = "Guest RAM size." },
+    { .section = "machine", .key = "name", .kind = KIND_NAME,
+      .offset = CFG(name), .max = 64, .def = "kvmkit", .flag = "name",
+      .flag_arg = "NAME", .doc = "VM name, used in logs and thread names." },
+    { .section = "machine", .key = "pvm", .kind = KIND_ENUM,
+      .offset = CFG(pvm), .choices = pvm_choices, .def = "auto",
+      .flag = "pvm", .flag_arg = "auto|on|off",
+      .doc = "PVM-host workarounds; auto turns them on when "
+             "/sys/module/kvm_pvm exists." },
+    { .section = "boot", .key = "kernel", .kind = KIND_PATH,
+      .offset = CFG(kernel), .flags = KEY_REQUIRED | KEY_READ_FILE,
+      .flag = "kernel", .flag_arg = "PATH",
+      .doc = "Linux kernel image (bzImage) to boot." },
+    { .section = "boot", .key = "initrd", .kind = KIND_PATH,
+      .offset = CFG(initrd), .flags = KEY_READ_FILE, .flag = "initrd",
+      .flag_arg = "PATH", .doc = "Initial ramdisk; none by default." },
+    { .section = "boot", .key = "cmdline", .kind = KIND_STRING,
+      .offset = CFG(cmdline), .max = 4095, .flags = KEY_EMPTY_OK,
+      .def = "console=ttyS0", .flag = "append", .flag_arg = "CMDLINE",
+      .doc = "Kernel command line, taken literally (no quoting)." },
+    { .section = "serial", .key = "output", .kind = KIND_CHAR_OUT,
+      .offset = CFG(serial_out), .def = "stdio", .flag = "serial-output",
+      .flag_arg = "stdio|none|file:PATH",
+      .doc = "Where guest serial output goes; a file is created or "
+             "truncated." },
+    { .section = "serial", .key = "input", .kind = KIND_CHAR_IN,
+      .offset = CFG(serial_in_stdio), .def = "stdio",
+      .doc = "Whether the guest reads the VMM's stdin." },
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Sets errp to "WHO: message", or "message" if who is NULL. */
+static G_GNUC_PRINTF(4, 5) void
+fail(GError **errp, int code, const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (who)
+        g_set_error(errp, KVMKIT_CONFIG_ERROR, code, "%s: %s", who, msg);
+    else
+        g_set_error_literal(errp, KVMKIT_CONFIG_ERROR, code, msg);
+}
+
+static const struct key_desc *find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (strcmp(keys[i].section, section) == 0 &&
+            strcmp(keys[i].key, key) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Optimal string alignment distance, ASCII case-insensitive: one edit is an
+ * insertion, deletion, substitution or swap of neighbours. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned d[65][65];
+
+    if (la > 64 || lb > 64)
+        return UINT_MAX;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            char ca = g_ascii_tolower(a[i - 1]), cb = g_ascii_tolower(b[j - 1]);
+            unsigned v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
+            v = MIN(v, d[i - 1][j - 1] + (ca != cb));
+            if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) &&
+                g_ascii_tolower(a[i - 2]) == cb)
+                v = MIN(v, d[i - 2][j - 2] + 1);
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+/* The section name (section NULL) or key of section closest to word, if it
+ * is 1-2 edits away and the edits do not replace most of it; else NULL. */
+static const char *did_you_mean(const char *section, const char *word)
+{
+    const char *best = NULL;
+    unsigned best_dist = 3;
+    size_t n = section ? G_N_ELEMENTS(keys) : G_N_ELEMENTS(sections);
+
+    for (size_t i = 0; i < n; i++) {
+        if (section && strcmp(keys[i].section, section) != 0)
+            continue;
+        const char *cand = section ? keys[i].key : sections[i].name;
+        unsigned dist = edit_distance(word, cand);
+        if (dist < best_dist && dist < strlen(cand)) {
+            best = cand;
+            best_dist = dist;
+        }
+    }
+    return best;
+}
+
+static char *format_size(uint64_t v)
+{
+    static const char suffix[] = "GMK";
+    for (unsigned i = 0; i < 3; i++) {
+        unsigned shift = 30 - 10 * i;
+        if (v && v % (UINT64_C(1) << shift) == 0)
+            return g_strdup_printf("%" PRIu64 "%c", v >> shift, suffix[i]);
+    }
+    return g_strdup_printf("%" PRIu64, v);
+}
+
+/* "auto, on or off" (sep ", ", last " or ") or "auto | on | off". */
+static char *join_choices(const char *const *choices, const char *sep,
+                          const char *last)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; choices[i]; i++) {
+        if (i > 0)
+            g_string_append(s, choices[i + 1] ? sep : last);
+        g_string_append(s, choices[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static bool parse_uint(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (!g_ascii_isdigit(*s) || v > (UINT64_MAX - (*s - '0')) / 10)
+            return false;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool config_parse_size(const char *s, uint64_t *out)
+{
+    size_t len = strlen(s);
+    const char *units = len ? strchr("kKmMgG", s[len - 1]) : NULL;
+    unsigned shift = units && *units ? 10 * (1 + (units - "kKmMgG") / 2) : 0;
+    g_autofree char *digits = g_strndup(s, shift ? len - 1 : len);
+    uint64_t v;
+
+    if (!parse_uint(digits, &v) || v > (UINT64_MAX >> shift))
+        return false;
+    *out = v << shift;
+    return true;
+}
+
+/* [A-Za-z0-9_.-]{1,max} */
+static bool valid_name(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > max)
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789_.-") == len;
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static void free_field(const struct key_desc *k, void *field)
+{
+    if (k->kind == KIND_NAME || k->kind == KIND_STRING || k->kind == KIND_PATH)
+        g_clear_pointer((char **)field, g_free);
+    else if (k->kind == KIND_CHAR_OUT)
+        g_clear_pointer(&((struct config_char *)field)->path, g_free);
+}
+
+static void replace_string(void *field, char *value)
+{
+    g_free(*(char **)field);
+    *(char **)field = value;
+}
+
+/* Parses value for key k into field.  On error sets an unprefixed
+ * "expected ..., got ..." message and leaves field alone. */
+static bool parse_value(const struct key_desc *k, void *field,
+                        const char *value, const char *base_dir, GError **errp)
+{
+    g_autofree char *expected = NULL;
+    uint64_t v;
+
+    switch (k->kind) {
+    case KIND_UINT:
+        if (parse_uint(value, &v) && v >= k->min && v <= k->max) {
+            *(unsigned *)field = v;
+            return true;
+        }
+        expected = g_strdup_printf("an integer from %" PRIu64 " to %" PRIu64,
+                                   k->min, k->max);
+        break;
+    case KIND_SIZE:
+        if (!config_parse_size(value, &v)) {
+            expected = g_strdup_printf("a size like %s", k->def);
+        } else if (v < k->min || v > k->max) {
+            g_autofree char *min = format_size(k->min);
+            g_autofree char *max = format_size(k->max);
+            expected = g_strdup_printf("a size from %s to %s", min, max);
+        } else if (k->align && v % k->align) {
+            g_autofree char *align = format_size(k->align);
+            expected = g_strdup_printf("a multiple of %s", align);
+        } else {
+            *(uint64_t *)field = v;
+            return true;
+        }
+        break;
+    case KIND_NAME:
+        if (valid_name(value, k->max)) {
+            replace_string(field, g_strdup(value));
+            return true;
+        }
+        expected = g_strdup_printf("1 to %" PRIu64 " letters, digits, '_', "
+                                   "'.' or '-'", k->max);
+        break;
+    case KIND_STRING:
+        if (strlen(value) > k->max) {
+            fail(errp, CONFIG_ERROR_VALUE, NULL,
+                 "expected at most %" PRIu64 " bytes, got %zu bytes", k->max,
+                 strlen(value));
+            return false;
+        }
+        if (*value || (k->flags & KEY_EMPTY_OK)) {
+            replace_string(field, g_strdup(value));
+            return true;
+        }
+        expected = g_strdup("a non-empty string");
+        break;
+    case KIND_ENUM:
+        for (int i = 0; k->choices[i]; i++) {
+            if (strcmp(k->choices[i], value) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        }
+        expected = join_choices(k->choices, ", ", " or ");
+        break;
+    case KIND_PATH:
+        if (*value) {
+            replace_string(field, g_canonicalize_filename(value, base_dir));
+            return true;
+        }
+        expected = g_strdup("a path");
+        break;
+    case KIND_CHAR_OUT: {
+        struct config_char *c = field;
+        if (strcmp(value, "stdio") == 0 || strcmp(value, "none") == 0) {
+            g_clear_pointer(&c->path, g_free);
+            c->kind = value[0] == 's' ? CONFIG_CHAR_STDIO : CONFIG_CHAR_NONE;
+            return true;
+        }
+        if (g_str_has_prefix(value, "file:") && value[5]) {
+            replace_string(&c->path,
+                           g_canonicalize_filename(value + 5, base_dir));
+            c->kind = CONFIG_CHAR_FILE;
+            return true;
+        }
+        expected = g_strdup(strcmp(value, "file:") == 0
+                                ? "a path after \"file:\""
+                                : "stdio, none or file:PATH");
+        break;
+    }
+    case KIND_CHAR_IN:
+        if (strcmp(value, "stdio") == 0 || strcmp(value, "none") == 0) {
+            *(bool *)field = value[0] == 's';
+            return true;
+        }
+        expected = g_strdup("stdio or none");
+        break;
+    }
+    fail(errp, CONFIG_ERROR_VALUE, NULL, "expected %s, got \"%s\"", expected,
+         value);
+    return false;
+}
+
+static void apply_defaults(const char *section, void *base)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        const struct key_desc *k = &keys[i];
+        if (strcmp(k->section, section) != 0 || !k->def)
+            continue;
+        bool ok = parse_value(k, (char *)base + k->offset, k->def, NULL, NULL);
+        g_assert(ok); /* a bad default is a bug in the table */
+    }
+}
+
+/* "machine", or "disk \"root\"" for an instance: as in a file's header. */
+static char *group_name(const char *section, const char *inst)
+{
+    return inst ? g_strdup_printf("%s \"%s\"", section, inst)
+                : g_strdup(section);
+}
+
+/* Splits a group name: "machine" -> machine, NULL; "disk \"root\"" ->
+ * disk, root.  False if it has neither form. */
+static bool split_group(const char *group, char **section, char **inst)
+{
+    const char *sp = strchr(group, ' ');
+    size_t len = sp ? strlen(sp + 1) : 0;
+
+    *section = *inst = NULL;
+    if (!sp && strchr(group, '"'))
+        return false;
+    if (sp && (len < 3 || sp[1] != '"' || sp[len] != '"' ||
+               memchr(sp + 2, '"', len - 2)))
+        return false;
+    *section = sp ? g_strndup(group, sp - group) : g_strdup(group);
+    *inst = sp ? g_strndup(sp + 2, len - 2) : NULL;
+    return true;
+}
+
+/* The section called section, checking that it takes an instance name iff
+ * it is named; who prefixes errors ("vm.conf", "--set machin.cpus", NULL). */
+static const struct section_desc *lookup_section(const char *who,
+                                                 const char *section,
+                                                 const char *inst,
+                                                 GError **errp)
+{
+    g_autofree char *group = group_name(section, inst);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++) {
+        const struct section_desc *sec = &sections[i];
+        if (strcmp(sec->name, section) != 0)
+            continue;
+        if (!sec->instance && inst)
+            fail(errp, CONFIG_ERROR_UNKNOWN, who,
+                 "section [%s] takes no name, got [%s]", section, group);
+        else if (sec->instance && !inst)
+            fail(errp, CONFIG_ERROR_UNKNOWN, who,
+                 "section [%s] needs a name, like [%s \"NAME\"]", section,
+                 section);
+        else if (inst && !valid_name(inst, 64))
+            fail(errp, CONFIG_ERROR_VALUE, who, "[%s]: expected a name of 1 "
+                 "to 64 letters, digits, '_', '.' or '-', got \"%s\"", group,
+                 inst);
+        else
+            return sec;
+        return NULL;
+    }
+    const char *hint = did_you_mean(NULL, section);
+    fail(errp, CONFIG_ERROR_UNKNOWN, who, "unknown section [%s]%s%s%s", group,
+         hint ? " (did you mean [" : "", hint ? hint : "", hint ? "]?)" : "");
+    return NULL;
+}
+
+/*
+ * Looks up [section "inst"] key and sets it from value.  who names the
+ * origin in lookup errors ("vm.conf", "--set machin.cpus", NULL); prefix
+ * starts value errors ("vm.conf: [machine] cpus").  line is the key's line
+ * in a file, 0 if unknown.  Remembers prefix as the key's origin.
+ */
+static bool set_key(struct vm_config *cfg, const char *who, const char *prefix,
+                    const char *section, const char *inst, const char *key,
+                    const char *value, const char *base_dir, unsigned line,
+                    GError **errp)
+{
+    const struct section_desc *sec = lookup_section(who, section, inst, errp);
+    g_autofree char *group = group_name(section, inst);
+
+    if (!sec)
+        return false;
+    const struct key_desc *k = find_key(section, key);
+    if (!k) {
+        g_autofree char *where = line ? g_strdup_printf("line %u: ", line)
+                                      : g_strdup("");
+        const char *hint = did_you_mean(section, key);
+        fail(errp, CONFIG_ERROR_UNKNOWN, who,
+             "%sunknown key \"%s\" in [%s]%s%s%s", where, key, group,
+             hint ? " (did you mean \"" : "", hint ? hint : "",
+             hint ? "\"?)" : "");
+        return false;
+    }
+
+    void *base = cfg;
+    if (sec->instance) {
+        /* may add the instance even if value turns out bad: harmless */
+        bool created = false;
+        base = sec->instance(cfg, inst, &created);
+        if (created)
+            apply_defaults(section, base);
+    }
+    if (!parse_value(k, (char *)base + k->offset, value, base_dir, errp)) {
+        g_prefix_error(errp, "%s: ", prefix);
+        return false;
+    }
+    g_hash_table_replace(cfg->origins, g_strdup_printf("%s.%s", group, key),
+                         g_strdup(prefix));
+    return true;
+}
+
+/* ---- public: init, clear, set ------------------------------------------ */
+
+void config_init(struct vm_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++)
+        if (!sections[i].instance)
+            apply_defaults(sections[i].name, cfg);
+}
+
+void config_clear(struct vm_config *cfg)
+{
+    for (size_t s = 0; s < G_N_ELEMENTS(sections); s++) {
+        const struct section_desc *sec = &sections[s];
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+            if (strcmp(keys[i].section, sec->name) != 0)
+                continue;
+            void *base = cfg;
+            for (size_t n = 0; sec->nth ? (base = sec->nth(cfg, n, NULL)) != NULL
+                                        : n == 0; n++)
+                free_field(&keys[i], (char *)base + keys[i].offset);
+        }
+        if (sec->clear)
+            sec->clear(cfg);
+    }
+    if (cfg->origins)
+        g_hash_table_destroy(cfg->origins);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+bool config_set(struct vm_config *cfg, const char *origin, const char *section,
+                const char *key, const char *value, const char *base_dir,
+                GError **errp)
+{
+    g_autofree char *sec_name = NULL, *inst = NULL;
+
+    if (!split_group(section, &sec_name, &inst)) {
+        fail(errp, CONFIG_ERROR_UNKNOWN, origin, "unknown section [%s]",
+             section);
+        return false;
+    }
+    g_autofree char *prefix =
+        origin && origin[0] == '-' ? g_strdup(origin)
+        : origin ? g_strdup_printf("%s: [%s] %s", origin, section, key)
+                 : g_strdup_printf("[%s] %s", section, key);
+    return set_key(cfg, origin, prefix, sec_name, inst, key, value, base_dir,
+                   0, errp);
+}
+
+bool config_set_arg(struct vm_config *cfg, const char *arg, GError **errp)
+{
+    const char *eq = strchr(arg, '=');
+    g_autofree char *lhs = eq ? g_strndup(arg, eq - arg) : g_strdup(arg);
+    const char *first = strchr(lhs, '.'), *last = strrchr(lhs, '.');
+
+    if (!eq || !first || first == lhs || !last[1] || first + 1 == last) {
+        const char *known = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(keys) && eq && !first; i++)
+            if (strcmp(keys[i].key, lhs) == 0)
+                known = keys[i].section;
+        g_autofree char *hint = known ? g_strdup_printf(
+            " (did you mean %s.%s?)", known, arg) : g_strdup("");
+        fail(errp, CONFIG_ERROR_USAGE, "--set",
+             "expected SECTION.KEY=VALUE, got \"%s\"%s", arg, hint);
+        return false;
+    }
+    g_autofree char *section = g_strndup(lhs, first - lhs);
+    g_autofree char *inst = first < last
+        ? g_strndup(first + 1, last - first - 1) : NULL;
+    g_autofree char *who = g_strdup_printf("--set %s", lhs);
+    return set_key(cfg, who, who, section, inst, last + 1, eq + 1, NULL, 0,
+                   errp);
+}
+
+/* ---- the config file ---------------------------------------------------- */
+
+/* Checks that path is a readable regular file; who prefixes errors. */
+static bool check_input_file(const char *who, const char *path, int code,
+                             GError **errp)
+{
+    struct stat st;
+    int fd;
+
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            fail(errp, code, who, "no such file: %s", path);
+        else
+            fail(errp, code, who, "cannot access %s: %s", path,
+                 g_strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fail(errp, code, who, S_ISDIR(st.st_mode)
+             ? "expected a file, got a directory: %s"
+             : "expected a regular file: %s", path);
+        return false;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fail(errp, code, who, "cannot read %s: %s", path, g_strerror(errno));
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+/* Calls fn on each line of text (leading blanks and a trailing '\r'
+ * removed, as GKeyFile does) until it returns true; returns that line's
+ * 1-based number, or 0. */
+static unsigned scan_lines(const char *text,
+                           bool (*fn)(const char *line, void *opaque),
+                           void *opaque)
+{
+    unsigned no = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        g_autofree char *line = g_strndup(p, len);
+        const char *start = line;
+
+        no++;
+        if (len && line[len - 1] == '\r')
+            line[len - 1] = '\0';
+        while (g_ascii_isspace(*start))
+            start++;
+        if (fn(start, opaque))
+            return no;
+        p += len + (p[len] == '\n');
+    }
+    return 0;
+}
+
+/* Group name of a "[name]" line (GKeyFile: up to the last ']', then only
+ * blanks), or NULL. */
+static char *header_name(const char *line)
+{
+    const char *end = strrchr(line, ']');
+    if (line[0] != '[' || !end || end[1 + strspn(end + 1, " \t")])
+        return NULL;
+    return g_strndup(line + 1, end - line - 1);
+}
+
+struct line_search {
+    const char *group, *key; /* key search: wanted group and key */
+    bool in_group;
+    char *why;               /* syntax search: what is wrong */
+};
+
+static bool is_key_line(const char *line, void *opaque)
+{
+    struct line_search *s = opaque;
+    g_autofree char *group = header_name(line);
+    const char *eq = strchr(line, '=');
+
+    if (group)
+        s->in_group = strcmp(group, s->group) == 0;
+    if (group || !s->in_group || !eq || eq == line || line[0] == '#')
+        return false;
+    g_autofree char *key = g_strndup(line, eq - line);
+    return strcmp(g_strchomp(key), s->key) == 0;
+}
+
+/* The first line GKeyFile would reject, with a message in s->why. */
+static bool is_bad_line(const char *line, void *opaque)
+{
+    struct line_search *s = opaque;
+    g_autofree char *group = header_name(line);
+
+    if (!*line || line[0] == '#')
+        return false;
+    if (line[0] == '[' && (!group || !*group || strpbrk(group, "[]")))
+        s->why = g_strdup_printf("expected a section header like [machine], "
+                                 "got \"%s\"", line);
+    else if (group)
+        s->in_group = true;
+    else if (!strchr(line + 1, '=') || line[0] == '=')
+        s->why = g_strdup_printf("expected [section], key = value or "
+                                 "# comment, got \"%s\"", line);
+    else if (!s->in_group)
+        s->why = g_strdup_printf("\"%s\" is not in any section; put a "
+                                 "[section] header above it", line);
+    return s->why != NULL;
+}
+
+static bool load_group(struct vm_config *cfg, const char *path,
+                       const char *text, GKeyFile *kf, const char *group,
+                       const char *base_dir, GError **errp)
+{
+    g_autofree char *section = NULL, *inst = NULL;
+    g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+
+    if (!split_group(group, &section, &inst)) {
+        fail(errp, CONFIG_ERROR_UNKNOWN, path, "unknown section [%s]", group);
+        return false;
+    }
+    if (!lookup_section(path, section, inst, errp)) /* even if keyless */
+        return false;
+    for (size_t i = 0; names[i]; i++) {
+        struct line_search s = { .group = group, .key = names[i] };
+        g_autofree char *value = g_key_file_get_value(kf, group, names[i],
+                                                      NULL);
+        g_autofree char *prefix = g_strdup_printf("%s: [%s] %s", path, group,
+                                                  names[i]);
+        unsigned line = find_key(section, names[i])
+            ? 0 : scan_lines(text, is_key_line, &s);
+        /* GKeyFile keeps trailing blanks; nobody means them. */
+        if (!set_key(cfg, path, prefix, section, inst, names[i],
+                     g_strchomp(value), base_dir, line, errp))
+            return false;
+    }
+    return true;
+}
+
+bool config_load_file(struct vm_config *cfg, const char *path, GError **errp)
+{
+    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    g_autofree char *dir = g_path_get_dirname(abs);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) err = NULL;
+    gsize len;
+
+    if (!check_input_file(path, abs, CONFIG_ERROR_FILE, errp))
+        return false;
+    if (!g_file_get_contents(abs, &text, &len, &err)) {
+        fail(errp, CONFIG_ERROR_FILE, path, "%s", err->message);
+        return false;
+    }
+    if (memchr(text, '\0', len)) {
+        fail(errp, CONFIG_ERROR_SYNTAX, path,
+             "expected a text file, got a NUL byte");
+        return false;
+    }
+    if (len == 0) /* GKeyFile refuses empty data; an empty file is fine */
+        return true;
+
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    /* KEEP_TRANSLATIONS: report "key[fr]" as unknown rather than drop it */
+    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                   &err)) {
+        /* GKeyFile gives no line numbers; find the line ourselves */
+        struct line_search s = { 0 };
+        unsigned line = scan_lines(text, is_bad_line, &s);
+        if (line)
+            fail(errp, CONFIG_ERROR_SYNTAX, path, "line %u: %s", line, s.why);
+        else
+            fail(errp, CONFIG_ERROR_SYNTAX, path, "%s", err->message);
+        g_free(s.why);
+        return false;
+    }
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    for (size_t i = 0; groups[i]; i++)
+        if (!load_group(cfg, path, text, kf, groups[i], dir, errp))
+            return false;
+    return true;
+}
+
+/* ---- finish ------------------------------------------------------------- */
+
+/* Where the value of [group] key came from, for errors: the prefix set_key
+ * remembered, or "[group] key" for a default. */
+static char *origin_of(struct vm_config *cfg, const char *group,
+                       const char *key)
+{
+    g_autofree char *id = g_strdup_printf("%s.%s", group, key);
+    const char *o = g_hash_table_lookup(cfg->origins, id);
+    return o ? g_strdup(o) : g_strdup_printf("[%s] %s", group, key);
+}
+
+/* "set [boot] kernel in the config file or pass --kernel" */
+static char *how_to_set(const struct key_desc *k)
+{
+    g_autofree char *set = g_strdup_printf("set %s.%s=VALUE", k->section,
+                                           k->key);
+    return g_strdup_printf("set [%s] %s in the config file or pass --%s",
+                           k->section, k->key, k->flag ? k->flag : set);
+}
+
+static bool check_output_file(const char *who, const char *path, GError **errp)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    struct stat st;
+
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fail(errp, CONFIG_ERROR_PATH, who, "no such directory: %s", dir);
+        return false;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fail(errp, CONFIG_ERROR_PATH, who,
+             "expected a file, got a directory: %s", path);
+        return false;
+    }
+    return true;
+}
+
+/* Required keys and file checks for one section (instance). */
+static bool check_keys(struct vm_config *cfg, const char *section,
+                       const char *inst, void *base, GError **errp)
+{
+    g_autofree char *group = group_name(section, inst);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        const struct key_desc *k = &keys[i];
+        void *field = (char *)base + k->offset;
+        if (strcmp(k->section, section) != 0)
+            continue;
+        g_autofree char *who = origin_of(cfg, group, k->key);
+        g_autofree char *how = how_to_set(k);
+        struct config_char *c = field;
+
+        if ((k->flags & KEY_REQUIRED) && !*(char **)field) {
+            fail(errp, CONFIG_ERROR_MISSING, NULL, inst
+                 ? "no %s given in [%s]" : "no %s given: %s", k->key,
+                 inst ? group : how);
+            return false;
+        }
+        if (k->kind == KIND_PATH && (k->flags & KEY_READ_FILE) &&
+            *(char **)field &&
+            !check_input_file(who, *(char **)field, CONFIG_ERROR_PATH, errp))
+            return false;
+        if (k->kind == KIND_CHAR_OUT && c->kind == CONFIG_CHAR_FILE &&
+            !check_output_file(who, c->path, errp))
+            return false;
+    }
+    return true;
+}
+
+bool config_finish(struct vm_config *cfg, GError **errp)
+{
+    /* Before the required-key checks: "no kernel given" would hide it. */
+    if (cfg->initrd && !cfg->kernel) {
+        g_autofree char *who = origin_of(cfg, "boot", "initrd");
+        g_autofree char *how = how_to_set(find_key("boot", "kernel"));
+        fail(errp, CONFIG_ERROR_CONFLICT, who, "an initrd needs a kernel: %s",
+             how);
+        return false;
+    }
+    for (size_t s = 0; s < G_N_ELEMENTS(sections); s++) {
+        const struct section_desc *sec = &sections[s];
+        const char *inst = NULL;
+        void *base = cfg;
+        for (size_t n = 0; sec->nth ? (base = sec->nth(cfg, n, &inst)) != NULL
+                                    : n == 0; n++)
+            if (!check_keys(cfg, sec->name, inst, base, errp))
+                return false;
+    }
+    const char *out = cfg->serial_out.path;
+    if (out && (g_strcmp0(out, cfg->kernel) == 0 ||
+                g_strcmp0(out, cfg->initrd) == 0)) {
+        g_autofree char *who = origin_of(cfg, "serial", "output");
+        fail(errp, CONFIG_ERROR_CONFLICT, who,
+             "%s is also [boot] %s; refusing to overwrite it", out,
+             g_strcmp0(out, cfg->kernel) == 0 ? "kernel" : "initrd");
+        return false;
+    }
+    return true;
+}
+
+/* ---- `kvmkit run` arguments --------------------------------------------- */
+
+bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
+                           GError **errp)
+{
+    char *flag_values[G_N_ELEMENTS(keys)] = { 0 };
+    GOptionEntry entries[G_N_ELEMENTS(keys) + 5] = { { 0 } };
+    char **sets = NULL, **rest = NULL, **args = g_new0(char *, argc + 1);
+    gboolean help = FALSE, help_keys = FALSE;
+    g_autoptr(GError) err = NULL;
+    size_t n = 0;
+    bool ok = false;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (keys[i].flag)
+            entries[n++] = (GOptionEntry){ keys[i].flag, 0, 0,
+                G_OPTION_ARG_FILENAME, &flag_values[i], keys[i].doc,
+                keys[i].flag_arg };
+    entries[n++] = (GOptionEntry){ "set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
+                                   &sets, "Set any key", "SECTION.KEY=VALUE" };
+    entries[n++] = (GOptionEntry){ "help-keys", 0, 0, G_OPTION_ARG_NONE,
+                                   &help_keys, "List every key", NULL };
+    entries[n++] = (GOptionEntry){ "help", 'h', 0, G_OPTION_ARG_NONE, &help,
+                                   "Show help", NULL };
+    entries[n++] = (GOptionEntry){ G_OPTION_REMAINING, 0, 0,
+                                   G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
+                                   NULL };
+
+    /* our own --help: GOptionContext's would call exit() */
+    GOptionContext *ctx = g_option_context_new("[VM.CONF]");
+    g_option_context_set_help_enabled(ctx, FALSE);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_get_prgname())
+        g_set_prgname("kvmkit");
+    for (int i = 0; i < argc; i++)
+        args[i] = g_strdup(argv[i]);
+
+    if (!g_option_context_parse_strv(ctx, &args, &err)) {
+        fail(errp, CONFIG_ERROR_USAGE, NULL, "%s", err->message);
+        goto out;
+    }
+    if (help || help_keys) {
+        cfg->help = help ? CONFIG_HELP_USAGE : CONFIG_HELP_KEYS;
+        ok = true;
+        goto out;
+    }
+    if (rest && rest[0] && rest[1]) {
+        fail(errp, CONFIG_ERROR_USAGE, NULL,
+             "unexpected argument \"%s\": give at most one config file",
+             rest[1]);
+        goto out;
+    }
+    if (rest && rest[0] && !config_load_file(cfg, rest[0], errp))
+        goto out;
+    for (size_t i = 0; sets && sets[i]; i++)
+        if (!config_set_arg(cfg, sets[i], errp))
+            goto out;
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_autofree char *origin = g_strconcat("--", keys[i].flag, NULL);
+        if (flag_values[i] && !config_set(cfg, origin, keys[i].section,
+                                          keys[i].key, flag_values[i], NULL,
+                                          errp))
+            goto out;
+    }
+    ok = config_finish(cfg, errp);
+out:
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        g_free(flag_values[i]);
+    g_strfreev(sets);
+    g_strfreev(rest);
+    g_strfreev(args);
+    g_option_context_free(ctx);
+    return ok;
+}
+
+/* ---- documentation from the table --------------------------------------- */
+
+static char *describe_type(const struct key_desc *k)
+{
+    g_autofree char *min = format_size(k->min), *max = format_size(k->max);
+    g_autofree char *align = format_size(k->align);
+
+    switch (k->kind) {
+    case KIND_UINT:
+        return g_strdup_printf("integer %" PRIu64 "..%" PRIu64, k->min,
+                               k->max);
+    case KIND_SIZE:
+        return g_strdup_printf("size %s..%s, a multiple of %s", min, max,
+                               align);
+    case KIND_NAME:
+        return g_strdup_printf("name, 1 to %" PRIu64 " of A-Z a-z 0-9 _ . -",
+                               k->max);
+    case KIND_STRING:
+        return g_strdup_printf("string, at most %" PRIu64 " bytes%s", k->max,
+                               k->flags & KEY_EMPTY_OK ? ", may be empty" : "");
+    case KIND_ENUM:
+        return join_choices(k->choices, " | ", " | ");
+    case KIND_PATH:
+        return g_strdup(k->flags & KEY_READ_FILE ? "path to a readable file"
+                                                 : "path");
+    case KIND_CHAR_OUT:
+        return g_strdup("stdio | none | file:PATH");
+    case KIND_CHAR_IN:
+        return g_strdup("stdio | none");
+    }
+    g_assert_not_reached();
+}
+
+void config_print_keys(FILE *out)
+{
+    fprintf(out, "Config file keys; each can also be set with "
+                 "--set SECTION.KEY=VALUE.\n");
+    for (size_t s = 0; s < G_N_ELEMENTS(sections); s++) {
+        const struct section_desc *sec = &sections[s];
+        fprintf(out, "\n[%s%s]  %s\n", sec->name,
+                sec->instance ? " \"NAME\"" : "", sec->doc);
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+            const struct key_desc *k = &keys[i];
+            g_autofree char *type = describe_type(k);
+            if (strcmp(k->section, sec->name) == 0)
+                fprintf(out, "  %s = %s\n      %s%s%s%s\n      %s\n", k->key,
+                        k->def ? k->def : "",
+                        k->flags & KEY_REQUIRED ? "required; " : "", type,
+                        k->flag ? "; flag --" : "", k->flag ? k->flag : "",
+                        k->doc);
+        }
+    }
+}
+
+void config_print_usage(FILE *out)
+{
+    fprintf(out, "Usage: kvmkit run [VM.CONF] [OPTION...]\n\n"
+                 "Boots the VM described by VM.CONF (optional) and the "
+                 "options.  Later wins:\nVM.CONF, then each --set, then the "
+                 "other options.  Paths in VM.CONF are\nrelative to its "
+                 "directory, paths in options to the current directory.\n\n"
+                 "Options:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_autofree char *opt = g_strconcat("--", keys[i].flag, "=",
+                                           keys[i].flag_arg, NULL);
+        if (keys[i].flag)
+            fprintf(out, "  %-28s [%s] %s\n", opt, keys[i].section,
+                    keys[i].key);
+    }
+    fprintf(out, "  %-28s %s\n  %-28s %s\n  %-28s %s\n",
+            "--set=SECTION.KEY=VALUE", "any key (repeatable)", "--help-keys",
+            "list every key, its type and default", "-h, --help",
+            "show this help");
+}

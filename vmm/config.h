@@ -1,0 +1,159 @@
+/*
+ * config: the VM description, from an INI file (GKeyFile) and the command
+ * line of `kvmkit run`.
+ *
+ * Every key lives in one table in config.c; the file parser, `--set`, the
+ * dedicated flags, the defaults, `--help-keys` and the required-key checks
+ * are all driven by it.  docs/config.md is the user-facing reference.
+ *
+ * Threading: none of these functions are thread-safe; use them from the main
+ * thread before the VM starts.  Errors are reported in KVMKIT_CONFIG_ERROR
+ * with a message ready to print after "kvmkit: ", naming where the value
+ * came from, e.g.
+ *     vm.conf: [machine] memory: expected a size like 512M, got "12X"
+ *     --memory: expected a size like 512M, got "12X"
+ *     --set machine.memory: expected a size like 512M, got "12X"
+ */
+#ifndef KVMKIT_VMM_CONFIG_H
+#define KVMKIT_VMM_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KVMKIT_CONFIG_ERROR (kvmkit_config_error_quark())
+GQuark kvmkit_config_error_quark(void);
+
+/* Codes in KVMKIT_CONFIG_ERROR.  main treats all of them alike (exit 2). */
+enum config_error {
+    CONFIG_ERROR_USAGE,    /* bad command line: unknown flag, --set syntax */
+    CONFIG_ERROR_FILE,     /* config file missing, unreadable, a directory */
+    CONFIG_ERROR_SYNTAX,   /* config file is not a valid INI file */
+    CONFIG_ERROR_UNKNOWN,  /* unknown section or key */
+    CONFIG_ERROR_VALUE,    /* value of the wrong form or out of range */
+    CONFIG_ERROR_PATH,     /* a path value names nothing usable */
+    CONFIG_ERROR_MISSING,  /* a required key was not given */
+    CONFIG_ERROR_CONFLICT, /* values that do not go together */
+};
+
+/* [machine] pvm: the PVM-host workarounds.  AUTO means "on when
+ * /sys/module/kvm_pvm exists"; this module only parses the key. */
+enum config_pvm_mode { CONFIG_PVM_AUTO, CONFIG_PVM_ON, CONFIG_PVM_OFF };
+
+enum config_char_kind { CONFIG_CHAR_STDIO, CONFIG_CHAR_NONE, CONFIG_CHAR_FILE };
+
+/* A character back end choice.  path is absolute, set only for FILE. */
+struct config_char {
+    enum config_char_kind kind;
+    char *path;
+};
+
+/* What `kvmkit run` was asked to do besides running. */
+enum config_help {
+    CONFIG_HELP_NONE,  /* run the VM */
+    CONFIG_HELP_USAGE, /* -h/--help: print config_print_usage(), exit 0 */
+    CONFIG_HELP_KEYS,  /* --help-keys: print config_print_keys(), exit 0 */
+};
+
+/*
+ * The VM description.  All strings are owned by the struct (g_malloc'd) and
+ * freed by config_clear(); all paths are absolute and canonical
+ * (g_canonicalize_filename: "." and ".." resolved, symlinks kept).
+ */
+struct vm_config {
+    char *name;               /* [machine] name */
+    unsigned cpus;            /* [machine] cpus */
+    uint64_t memory;          /* [machine] memory, bytes */
+    enum config_pvm_mode pvm; /* [machine] pvm */
+    char *kernel;             /* [boot] kernel, NULL until given */
+    char *initrd;             /* [boot] initrd, NULL if none */
+    char *cmdline;            /* [boot] cmdline, never NULL */
+    struct config_char serial_out; /* [serial] output */
+    bool serial_in_stdio;     /* [serial] input: true for stdio */
+
+    enum config_help help;    /* set by config_parse_run_args() */
+
+    /* private: "section.key" -> error prefix naming where the current
+     * value came from ("vm.conf: [boot] kernel", "--kernel"), so that
+     * config_finish() can blame the right origin. */
+    GHashTable *origins;
+};
+
+/* Fills *cfg with the defaults from the key table.  cfg's previous contents
+ * are overwritten, not freed.  Cannot fail. */
+void config_init(struct vm_config *cfg);
+
+/* Frees everything *cfg owns and zeroes it; config_init() may follow.
+ * Safe on a zeroed or already-cleared struct. */
+void config_clear(struct vm_config *cfg);
+
+/*
+ * Reads the INI file at path (relative to the cwd) and applies every key in
+ * file order.  Errors name the file as path was given ("vm.conf: ...").
+ * Paths inside the file are resolved against the file's directory.  Unknown
+ * sections and keys are errors (with the key's line number and a "did you
+ * mean" hint).  On error *cfg holds the keys applied before the bad one; it
+ * still belongs to the caller and must be config_clear()ed.
+ */
+bool config_load_file(struct vm_config *cfg, const char *path, GError **errp);
+
+/*
+ * Sets one key from its text form, as written in a config file.
+ * section is "machine", or for a named section the group text as in the
+ * file: "disk \"root\"".  Relative paths are resolved against base_dir
+ * (NULL: the cwd).  origin is where the value came from and starts error
+ * messages: a file name gives "ORIGIN: [section] key: ...", a flag (a
+ * string starting with '-', e.g. "--memory" or "--set machine.memory")
+ * gives "ORIGIN: ..." since it already names the key; NULL gives
+ * "[section] key: ...".  On error *cfg is unchanged.
+ */
+bool config_set(struct vm_config *cfg, const char *origin, const char *section,
+                const char *key, const char *value, const char *base_dir,
+                GError **errp);
+
+/* Applies one `--set` argument "section.key=value" (or for named sections
+ * "section.name.key=value"; the value may contain '=').  Paths are relative
+ * to the cwd.  Errors start with "--set section.key: " or, for syntax
+ * errors, "--set: ".  On error *cfg is unchanged. */
+bool config_set_arg(struct vm_config *cfg, const char *arg, GError **errp);
+
+/*
+ * Checks the assembled configuration: required keys present, input files
+ * readable regular files, output files in an existing directory, and
+ * conflicts (an initrd without a kernel; a serial output file that is the
+ * kernel or initrd).  Reads the file system; changes nothing in *cfg.
+ */
+bool config_finish(struct vm_config *cfg, GError **errp);
+
+/*
+ * Parses the arguments of `kvmkit run` (argv[0] is "run"; argv is not
+ * modified): at most one positional config file, the dedicated flags
+ * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm),
+ * repeatable --set, -h/--help and --help-keys.  Then applies, in order of
+ * increasing precedence, the file, each --set, each flag, and calls
+ * config_finish().  *cfg must have been config_init()ed.
+ * If help was asked for, sets cfg->help and returns true without loading
+ * anything.  Every error, GOptionContext's included, is returned in
+ * KVMKIT_CONFIG_ERROR.  Sets the program name to "kvmkit" if it is unset
+ * (GOptionContext would otherwise name the program after argv[0]).
+ */
+bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
+                           GError **errp);
+
+/*
+ * Parses a size: decimal digits with an optional suffix K, M or G (or
+ * k, m, g; powers of 1024).  No sign, spaces, fractions, hex, or "B"/"iB".
+ * "0" parses (range limits belong to the key).  Returns false on anything
+ * else and on overflow of 64 bits; *out is written only on success.
+ */
+bool config_parse_size(const char *s, uint64_t *out);
+
+/* Writes every key with its type, default, flag and documentation:
+ * the text of `kvmkit run --help-keys`. */
+void config_print_keys(FILE *out);
+
+/* Writes the `kvmkit run --help` text. */
+void config_print_usage(FILE *out);
+
+#endif /* KVMKIT_VMM_CONFIG_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest_mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "error.h"
+
+bool guest_mem_init(struct guest_mem *mem, uint64_t total, GError **errp)
+{
+    memset(mem, 0, sizeof(*mem));
+    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST,
+                    "cannot reserve %" G_GUINT64_FORMAT " MiB of guest memory: %s",
+                    total >> 20, g_strerror(errno));
+        return false;
+    }
+    /* Guest RAM is never dumped with the VMM and may use huge pages. */
+    madvise(p, total, MADV_DONTDUMP);
+    madvise(p, total, MADV_HUGEPAGE);
+    mem->base = p;
+    mem->base_size = total;
+    return true;
+}
+
+bool guest_mem_add_region(struct guest_mem *mem, uint64_t gpa, uint64_t size,
+                          GError **errp)
+{
+    uint64_t used = 0;
+    for (unsigned i = 0; i < mem->n_regions; i++) {
+        const struct guest_mem_region *r = &mem->regions[i];
+        used += r->size;
+        if (gpa < r->gpa + r->size && r->gpa < gpa + size) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INTERNAL,
+                        "guest memory region 0x%" G_GINT64_MODIFIER "x overlaps another", gpa);
+            return false;
+        }
+    }
+    if (mem->n_regions == GUEST_MEM_MAX_REGIONS || size > mem->base_size - used ||
+        gpa + size < gpa) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INTERNAL,
+                    "guest memory region 0x%" G_GINT64_MODIFIER "x does not fit", gpa);
+        return false;
+    }
+    mem->regions[mem->n_regions++] = (struct guest_mem_region){
+        .gpa = gpa, .size = size, .host = mem->base + used,
+    };
+    return true;
+}
+
+void guest_mem_destroy(struct guest_mem *mem)
+{
+    if (mem->base)
+        munmap(mem->base, mem->base_size);
+    memset(mem, 0, sizeof(*mem));
+}
+
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < mem->n_regions; i++) {
+        const struct guest_mem_region *r = &mem->regions[i];
+        if (gpa < r->gpa)
+            continue;
+        uint64_t off = gpa - r->gpa;
+        /* Written so that no expression can overflow. */
+        if (off > r->size || len > r->size - off)
+            continue;
+        return r->host + off;
+    }
+    return NULL;
+}
+
+bool guest_mem_write(const struct guest_mem *mem, uint64_t gpa,
+                     const void *src, uint64_t len)
+{
+    void *p = guest_mem_ptr(mem, gpa, len);
+    if (!p)
+        return false;
+    memcpy(p, src, len);
+    return true;
+}
+
+bool guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst,
+                    uint64_t len)
+{
+    const void *p = guest_mem_ptr(mem, gpa, len);
+    if (!p)
+        return false;
+    memcpy(dst, p, len);
+    return true;
+}
+
+uint64_t guest_mem_size(const struct guest_mem *mem)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < mem->n_regions; i++)
+        total += mem->regions[i].size;
+    return total;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#include "vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "arch.h"
+#include "error.h"
+#include "vm.h"
+
+/* The signal that kicks a vCPU out of KVM_RUN; its handler does nothing. */
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void kick_handler(int sig)
+{
+    (void)sig;
+}
+
+static void install_kick_handler(void)
+{
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        struct sigaction sa = { .sa_handler = kick_handler };
+        sigemptyset(&sa.sa_mask);
+        sigaction(VCPU_KICK_SIGNAL, &sa, NULL);   /* no SA_RESTART */
+        g_once_init_leave(&done, 1);
+    }
+}
+
+static bool stopping(struct vcpu *vcpu)
+{
+    return atomic_load(&vcpu->vm->stop_reason) != VM_STOP_NONE;
+}
+
+static void handle_io(struct vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+    uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
+        bool ok;
+        if (run->io.direction == KVM_EXIT_IO_OUT)
+            ok = bus_write(&vcpu->vm->pio, run->io.port, data, run->io.size);
+        else
+            ok = bus_read(&vcpu->vm->pio, run->io.port, data, run->io.size);
+        (void)ok;   /* an empty port reads as all ones, like an ISA bus */
+    }
+}
+
+static void handle_mmio(struct vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+    unsigned len = run->mmio.len;
+    if (len == 0 || len > sizeof(run->mmio.data))
+        return;
+    bool ok;
+    if (run->mmio.is_write)
+        ok = bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+    else
+        ok = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+    if (!ok) {
+        g_autofree char *key = g_strdup_printf("mmio:%llx", (unsigned long long)run->mmio.phys_addr);
+        vm_warn_once(key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
+                     vcpu->id, run->mmio.is_write ? "write" : "read", len,
+                     (unsigned long long)run->mmio.phys_addr);
+    }
+}
+
+bool vcpu_handle_exit(struct vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        handle_io(vcpu);
+        return true;
+    case KVM_EXIT_MMIO:
+        handle_mmio(vcpu);
+        return true;
+    case KVM_EXIT_HLT:
+        /* Only without an in-kernel LAPIC; the guest halted for good. */
+        g_printerr("kvmkit: vCPU %u halted\n", vcpu->id);
+        vm_request_stop(vcpu->vm, VM_STOP_RESET);
+        return false;
+    case KVM_EXIT_SHUTDOWN:
+        g_printerr("kvmkit: vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)\n", vcpu->id);
+        arch_dump_vcpu(vcpu, stderr);
+        vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+        return false;
+    case KVM_EXIT_SYSTEM_EVENT:
+        switch (run->system_event.type) {
+        case KVM_SYSTEM_EVENT_RESET:
+        case KVM_SYSTEM_EVENT_SHUTDOWN:
+            vm_request_stop(vcpu->vm, VM_STOP_RESET);
+            return false;
+        default:
+            break;
+        }
+        break;
+    case KVM_EXIT_INTR:
+        return true;
+    default:
+        if (arch_handle_exit(vcpu))
+            return true;
+        break;
+    }
+    g_printerr("kvmkit: vCPU %u: unhandled exit reason %u\n", vcpu->id, run->exit_reason);
+    arch_dump_vcpu(vcpu, stderr);
+    vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+    return false;
+}
+
+static void *vcpu_thread(void *opaque)
+{
+    struct vcpu *vcpu = opaque;
+    g_autofree char *name = g_strdup_printf("vcpu%u", vcpu->id);
+    pthread_setname_np(pthread_self(), name);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, VCPU_KICK_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    while (!stopping(vcpu)) {
+        int r = ioctl(vcpu->fd, KVM_RUN, 0);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                vcpu->run->immediate_exit = 0;
+                continue;
+            }
+            g_printerr("kvmkit: vCPU %u: KVM_RUN: %s\n", vcpu->id, g_strerror(errno));
+            arch_dump_vcpu(vcpu, stderr);
+            vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+            break;
+        }
+        if (!vcpu_handle_exit(vcpu))
+            break;
+    }
+    return NULL;
+}
+
+bool vcpu_start(struct vcpu *vcpu, GError **errp)
+{
+    install_kick_handler();
+    /* Only vCPU threads take the kick signal; block it in the caller
+     * (the main thread) so a kick never lands there. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, VCPU_KICK_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    int r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+    if (r != 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST, "cannot start vCPU %u thread: %s",
+                    vcpu->id, g_strerror(r));
+        return false;
+    }
+    vcpu->thread_started = true;
+    return true;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+    if (vcpu->run)
+        vcpu->run->immediate_exit = 1;
+    if (vcpu->thread_started && !pthread_equal(vcpu->thread, pthread_self()))
+        pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+    if (vcpu->thread_started) {
+        pthread_join(vcpu->thread, NULL);
+        vcpu->thread_started = false;
+    }
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+    arch_vcpu_destroy(vcpu);
+    if (vcpu->run)
+        munmap(vcpu->run, vcpu->vm->vcpu_mmap_size);
+    if (vcpu->fd >= 0)
+        close(vcpu->fd);
+    vcpu->run = NULL;
+    vcpu->fd = -1;
+}

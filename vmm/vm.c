@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "arch.h"
+#include "error.h"
+#include "vcpu.h"
+#include "backend/chardev.h"
+#include "cmos_rtc.h"
+#include "i8042.h"
+#include "serial16550.h"
+
+int vm_ioctl(int fd, unsigned long req, void *arg)
+{
+    int r;
+    do {
+        r = ioctl(fd, req, arg);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+void vm_warn_once(const char *key, const char *fmt, ...)
+{
+    static GMutex lock;
+    static GHashTable *seen;
+    g_mutex_lock(&lock);
+    if (!seen)
+        seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    bool first = g_hash_table_add(seen, g_strdup(key));
+    g_mutex_unlock(&lock);
+    if (!first)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_warning("%s (further messages of this kind suppressed)", msg);
+}
+
+/* Capabilities kvmkit cannot run without, by name for the error message. */
+static const struct {
+    int cap;
+    const char *name;
+} required_caps[] = {
+    { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+    { KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+    { KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+    { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+    { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+    { KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
+};
+
+static bool open_kvm(struct vm *vm, GError **errp)
+{
+    const char *path = "/dev/kvm";
+    vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        int e = errno;
+        const char *hint = e == ENOENT ? " (is the kvm module loaded, and does this host allow virtualization?)"
+                         : (e == EACCES || e == EPERM) ? " (add your user to the 'kvm' group or run as root)"
+                         : "";
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "cannot open %s: %s%s",
+                    path, g_strerror(e), hint);
+        return false;
+    }
+    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM,
+                    "%s: KVM API version %d, kvmkit needs %d", path, version, KVM_API_VERSION);
+        return false;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(required_caps); i++) {
+        if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM,
+                        "%s lacks the required capability %s", path, required_caps[i].name);
+            return false;
+        }
+    }
+    vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_GET_VCPU_MMAP_SIZE: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    int max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+    if (max_vcpus > 0 && vm->cfg->cpus > (unsigned)max_vcpus) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM,
+                    "[machine] cpus: %u asked, this host's KVM allows at most %d",
+                    vm->cfg->cpus, max_vcpus);
+        return false;
+    }
+    vm->vm_fd = vm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_VM: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static bool setup_memory(struct vm *vm, GError **errp)
+{
+    uint64_t gpa[GUEST_MEM_MAX_REGIONS], size[GUEST_MEM_MAX_REGIONS];
+    unsigned n = arch_ram_layout(vm->cfg->memory, gpa, size, GUEST_MEM_MAX_REGIONS);
+    if (!guest_mem_init(&vm->mem, vm->cfg->memory, errp))
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (!guest_mem_add_region(&vm->mem, gpa[i], size[i], errp))
+            return false;
+        struct kvm_userspace_memory_region region = {
+            .slot = i,
+            .guest_phys_addr = gpa[i],
+            .memory_size = size[i],
+            .userspace_addr = (uintptr_t)vm->mem.regions[i].host,
+        };
+        if (vm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM,
+                        "KVM_SET_USER_MEMORY_REGION (slot %u, %" G_GUINT64_FORMAT " MiB): %s",
+                        i, size[i] >> 20, g_strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+static void kvm_set_irq(void *opaque, unsigned gsi, bool level)
+{
+    struct vm *vm = opaque;
+    struct kvm_irq_level irq = { .irq = gsi, .level = level };
+    if (vm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+        vm_warn_once("irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
+}
+
+struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
+{
+    return (struct irq_line){ .ops = &vm->irq_ops, .opaque = vm, .gsi = gsi };
+}
+
+static bool create_vcpus(struct vm *vm, GError **errp)
+{
+    vm->vcpus = g_new0(struct vcpu, vm->cfg->cpus);
+    for (unsigned i = 0; i < vm->cfg->cpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        v->vm = vm;
+        v->id = i;
+        v->fd = -1;
+        vm->n_vcpus = i + 1;
+        v->fd = vm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)i);
+        if (v->fd < 0) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_VCPU %u: %s",
+                        i, g_strerror(errno));
+            return false;
+        }
+        v->run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            v->run = NULL;
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST, "mmap of vCPU %u: %s",
+                        i, g_strerror(errno));
+            return false;
+        }
+        if (!arch_vcpu_init(vm, v, errp))
+            return false;
+    }
+    return true;
+}
+
+struct vm *vm_new(const struct vm_config *cfg, GError **errp)
+{
+    struct vm *vm = g_new0(struct vm, 1);
+    vm->cfg = cfg;
+    vm->kvm_fd = vm->vm_fd = -1;
+    vm->irq_ops.set_level = kvm_set_irq;
+    bus_init(&vm->pio, "pio");
+    bus_init(&vm->mmio, "mmio");
+    vm->ctx = g_main_context_ref_thread_default();
+    vm->loop = g_main_loop_new(vm->ctx, FALSE);
+
+    if (!open_kvm(vm, errp) ||
+        !arch_vm_init(vm, errp) ||
+        !setup_memory(vm, errp) ||
+        !create_vcpus(vm, errp) ||
+        !arch_create_devices(vm, errp) ||
+        !arch_load_guest(vm, errp)) {
+        vm_free(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
+{
+    int expected = VM_STOP_NONE;
+    atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason);
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        vcpu_kick(&vm->vcpus[i]);
+    g_main_loop_quit(vm->loop);
+}
+
+enum vm_stop_reason vm_run(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->n_vcpus; i++) {
+        g_autoptr(GError) err = NULL;
+        if (!vcpu_start(&vm->vcpus[i], &err)) {
+            g_printerr("kvmkit: %s\n", err->message);
+            vm_request_stop(vm, VM_STOP_ERROR);
+            break;
+        }
+    }
+    if (atomic_load(&vm->stop_reason) == VM_STOP_NONE)
+        g_main_loop_run(vm->loop);
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        vcpu_join(&vm->vcpus[i]);
+    return atomic_load(&vm->stop_reason);
+}
+
+void vm_free(struct vm *vm)
+{
+    if (!vm)
+        return;
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        vcpu_destroy(&vm->vcpus[i]);
+    g_free(vm->vcpus);
+    arch_vm_destroy(vm);
+    serial16550_free(vm->serial);
+    i8042_free(vm->i8042);
+    cmos_rtc_free(vm->rtc);
+    chardev_destroy(vm->serial_chr);
+    bus_destroy(&vm->pio);
+    bus_destroy(&vm->mmio);
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    guest_mem_destroy(&vm->mem);
+    g_main_loop_unref(vm->loop);
+    g_main_context_unref(vm->ctx);
+    g_free(vm);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtual machine: the KVM handles, guest memory, the two buses, the
+ * vCPUs and the devices, built from a vm_config.
+ *
+ * Lifecycle (main thread): vm_new() -> vm_run() -> vm_free(). vm_new()
+ * either returns a complete machine or NULL with an error and nothing left
+ * behind; vm_free() is safe on every partially built machine.
+ */
+#ifndef KVMKIT_VM_H
+#define KVMKIT_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "bus.h"
+#include "config.h"
+#include "guest_mem.h"
+#include "irq.h"
+
+struct kvm_run;
+struct arch_vm;
+struct arch_vcpu;
+struct chardev;
+
+struct vcpu {
+    struct vm *vm;
+    unsigned id;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool thread_started;
+    struct arch_vcpu *arch;
+};
+
+/* Why the VM stopped; decides kvmkit's exit status. */
+enum vm_stop_reason {
+    VM_STOP_NONE = 0,
+    VM_STOP_RESET,      /* guest asked for a reset/reboot: exit 0 */
+    VM_STOP_USER,       /* Ctrl-A x, SIGINT/SIGTERM: exit 0 */
+    VM_STOP_ERROR,      /* triple fault or an exit kvmkit cannot handle: exit 1 */
+};
+
+struct vm {
+    const struct vm_config *cfg;
+    int kvm_fd;
+    int vm_fd;
+    int vcpu_mmap_size;
+    struct guest_mem mem;
+    struct bus pio;
+    struct bus mmio;
+    unsigned n_vcpus;
+    struct vcpu *vcpus;
+    struct irq_ops irq_ops;     /* KVM_IRQ_LINE */
+    struct arch_vm *arch;
+
+    GMainContext *ctx;
+    GMainLoop *loop;
+    atomic_int stop_reason;     /* enum vm_stop_reason, first writer wins */
+
+    /* Devices (owned). */
+    struct chardev *serial_chr;
+    struct serial16550 *serial;
+    struct i8042 *i8042;
+    struct cmos_rtc *rtc;
+};
+
+/* Builds the whole machine from @cfg (borrowed; must outlive the VM). */
+struct vm *vm_new(const struct vm_config *cfg, GError **errp);
+
+/*
+ * Starts the vCPU threads and runs the event loop on the calling (main)
+ * thread until the VM stops. Returns the stop reason.
+ */
+enum vm_stop_reason vm_run(struct vm *vm);
+
+/*
+ * Asks the VM to stop (any thread, including vCPU threads and signal-free
+ * contexts of the main loop). Only the first reason is kept.
+ */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+
+void vm_free(struct vm *vm);
+
+/* Convenience: an irq_line for @gsi raised through KVM. */
+struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
+
+/* Runs ioctl with EINTR retry; returns its result, errno set on failure. */
+int vm_ioctl(int fd, unsigned long req, void *arg);
+
+/* Logs a message once per distinct @key (rate-limited guest-caused warnings). */
+void vm_warn_once(const char *key, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 PC board: arch hooks for generic code (vmm/arch.h). Builds the
+ * in-kernel irqchip and PIT, the legacy devices, and loads Linux (bzImage
+ * or ELF vmlinux) for the 64-bit boot protocol.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+#include <elf.h>
+
+#include "arch.h"
+#include "backend/chardev.h"
+#include "cmos_rtc.h"
+#include "elf_loader.h"
+#include "error.h"
+#include "i8042.h"
+#include "serial16550.h"
+#include "vm.h"
+#include "x86/bootparams.h"
+#include "x86/bzimage.h"
+#include "x86/cpu.h"
+#include "x86/layout.h"
+#include "x86/mptable.h"
+#include "x86/pvm.h"
+
+struct arch_vm {
+    bool pvm;                       /* PVM-host workarounds active */
+    struct kvm_cpuid2 *cpuid;       /* KVM_GET_SUPPORTED_CPUID */
+};
+
+#define RNG_SEED_BYTES 32
+
+unsigned arch_ram_layout(uint64_t ram_size, uint64_t gpa[], uint64_t size[], unsigned max)
+{
+    unsigned n = 0;
+    uint64_t low = MIN(ram_size, X86_MMIO_HOLE_START);
+    if (n < max) {
+        gpa[n] = 0;
+        size[n++] = low;
+    }
+    if (ram_size > low && n < max) {
+        gpa[n] = X86_MMIO_HOLE_END;
+        size[n++] = ram_size - low;
+    }
+    return n;
+}
+
+bool arch_vm_init(struct vm *vm, GError **errp)
+{
+    struct arch_vm *a = vm->arch = g_new0(struct arch_vm, 1);
+    switch (vm->cfg->pvm) {
+    case CONFIG_PVM_ON:   a->pvm = true; break;
+    case CONFIG_PVM_OFF:  a->pvm = false; break;
+    case CONFIG_PVM_AUTO: a->pvm = x86_pvm_host_detected(); break;
+    }
+    if (a->pvm)
+        g_message("PVM host workarounds on (%s): guest kernel mode is emulated here, "
+                  "see docs/platform.md",
+                  vm->cfg->pvm == CONFIG_PVM_AUTO ? "kvm_pvm detected" : "[machine] pvm = on");
+
+    if (vm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)X86_TSS_ADDR) < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_SET_TSS_ADDR: %s", g_strerror(errno));
+        return false;
+    }
+    uint64_t idmap = X86_IDENTITY_MAP_ADDR;
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+        vm_ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_SET_IDENTITY_MAP_ADDR: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    if (vm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_IRQCHIP: %s", g_strerror(errno));
+        return false;
+    }
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    if (vm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_PIT2: %s", g_strerror(errno));
+        return false;
+    }
+    a->cpuid = x86_cpuid_supported(vm->kvm_fd, errp);
+    return a->cpuid != NULL;
+}
+
+bool arch_vcpu_init(struct vm *vm, struct vcpu *vcpu, GError **errp)
+{
+    return x86_cpuid_setup(vcpu, vm->arch->cpuid, vm->arch->pvm, errp) &&
+           x86_lapic_setup(vcpu, errp);
+}
+
+static void guest_reset(void *opaque)
+{
+    vm_request_stop(opaque, VM_STOP_RESET);
+}
+
+static void user_quit(void *opaque)
+{
+    vm_request_stop(opaque, VM_STOP_USER);
+}
+
+static struct chardev *serial_backend(struct vm *vm, GError **errp)
+{
+    const struct vm_config *cfg = vm->cfg;
+    int out_fd = -1;
+    switch (cfg->serial_out.kind) {
+    case CONFIG_CHAR_NONE:
+        if (!cfg->serial_in_stdio)
+            return chardev_null_new();
+        break;
+    case CONFIG_CHAR_FILE:
+        if (!cfg->serial_in_stdio)
+            return chardev_file_new(cfg->serial_out.path, errp);
+        out_fd = chardev_open_output(cfg->serial_out.path, errp);
+        if (out_fd < 0)
+            return NULL;
+        break;
+    case CONFIG_CHAR_STDIO:
+        out_fd = 1;
+        break;
+    }
+    return chardev_stdio_new(vm->ctx, out_fd, cfg->serial_in_stdio, user_quit, vm, errp);
+}
+
+bool arch_create_devices(struct vm *vm, GError **errp)
+{
+    vm->serial_chr = serial_backend(vm, errp);
+    if (!vm->serial_chr)
+        return false;
+    vm->serial = serial16550_new(vm_irq_line(vm, X86_COM1_IRQ), vm->serial_chr);
+    vm->i8042 = i8042_new(guest_reset, vm);
+    vm->rtc = cmos_rtc_new(NULL);
+    return bus_register(&vm->pio, X86_COM1_PORT, SERIAL16550_REGS, &serial16550_bus_ops,
+                        vm->serial, "ttyS0", errp) &&
+           bus_register(&vm->pio, X86_I8042_DATA, 1, &i8042_data_ops, vm->i8042,
+                        "i8042", errp) &&
+           bus_register(&vm->pio, X86_I8042_CMD, 1, &i8042_cmd_ops, vm->i8042,
+                        "i8042", errp) &&
+           bus_register(&vm->pio, X86_RTC_PORT, 2, &cmos_rtc_ops, vm->rtc, "rtc", errp);
+}
+
+/*
+ * The command line the guest gets: the user's, with kvmkit's own options
+ * added before any " -- " (what follows it belongs to init).
+ */
+static char *build_cmdline(struct vm *vm)
+{
+    const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+    GString *extra = g_string_new(NULL);
+    if (vm->arch->pvm)
+        g_string_append_printf(extra, " %s", x86_pvm_cmdline);
+    const char *dashes = strstr(user, " -- ");
+    if (g_str_has_prefix(user, "-- "))
+        dashes = user;
+    GString *out = g_string_new(NULL);
+    if (dashes) {
+        g_string_append_len(out, user, dashes - user);
+        g_string_append(out, extra->str);
+        g_string_append(out, dashes == user ? " " : "");
+        g_string_append(out, dashes);
+    } else {
+        g_string_append(out, user);
+        g_string_append(out, extra->str);
+    }
+    g_string_free(extra, TRUE);
+    char *s = g_strstrip(g_string_free(out, FALSE));
+    return s;
+}
+
+static bool read_image(const char *what, const char *path, char **data, gsize *len,
+                       GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    if (!g_file_get_contents(path, data, len, &err)) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INPUT, "[boot] %s: %s", what, err->message);
+        return false;
+    }
+    return true;
+}
+
+bool arch_load_guest(struct vm *vm, GError **errp)
+{
+    const struct vm_config *cfg = vm->cfg;
+    g_autofree char *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+    gsize kernel_len = 0, initrd_len = 0;
+    const uint8_t *img;
+    struct bzimage_info bz;
+    bool is_bz = false;
+    uint64_t entry, kernel_end;
+    uint64_t low_end = x86_low_ram_end(cfg->memory);
+    uint64_t initrd_max = low_end - 1;
+    uint32_t cmdline_max = X86_CMDLINE_MAX - 1;
+    g_autoptr(GError) err = NULL;
+
+    if (!read_image("kernel", cfg->kernel, &kernel, &kernel_len, errp))
+        return false;
+    img = (const uint8_t *)kernel;
+    if (elf_probe(img, kernel_len)) {
+        struct elf_info elf;
+        if (!elf_parse(img, kernel_len, EM_X86_64, &elf, &err) ||
+            !elf_load(&vm->mem, img, &elf, &err))
+            goto bad_kernel;
+        if (elf.lowest < X86_HIMEM_START) {
+            g_set_error(&err, KVMKIT_ERROR, KVMKIT_ERROR_IMAGE,
+                        "segment at 0x%" G_GINT64_MODIFIER "x is below 1 MiB", elf.lowest);
+            goto bad_kernel;
+        }
+        entry = elf.entry;
+        kernel_end = elf.highest;
+    } else if (bzimage_probe(img, kernel_len)) {
+        if (!bzimage_parse(img, kernel_len, &bz, &err))
+            goto bad_kernel;
+        is_bz = true;
+        uint64_t run_at = bz.relocatable ? MAX(bz.pref_address, X86_HIMEM_START) : X86_HIMEM_START;
+        kernel_end = MAX(X86_HIMEM_START + bz.pm_size, run_at + bz.init_size);
+        if (kernel_end > low_end) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INPUT,
+                        "[boot] kernel: needs %" G_GUINT64_FORMAT " MiB of low memory, "
+                        "[machine] memory gives %" G_GUINT64_FORMAT " MiB",
+                        (kernel_end + (1 << 20) - 1) >> 20, low_end >> 20);
+            return false;
+        }
+        guest_mem_write(&vm->mem, X86_HIMEM_START, img + bz.pm_offset, bz.pm_size);
+        entry = X86_HIMEM_START + 0x200;    /* 64-bit entry: startup_32 + 0x200 */
+        initrd_max = MIN(initrd_max, bz.initrd_addr_max);
+        cmdline_max = MIN(cmdline_max, bz.cmdline_size);
+    } else {
+        g_set_error(&err, KVMKIT_ERROR, KVMKIT_ERROR_IMAGE,
+                    "not a Linux kernel (neither a bzImage nor an ELF vmlinux)");
+        goto bad_kernel;
+    }
+
+    cmdline = build_cmdline(vm);
+    size_t cmdline_len = strlen(cmdline);
+    if (cmdline_len > cmdline_max) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INPUT,
+                    "[boot] cmdline: %zu bytes (with kvmkit's additions), the kernel accepts at most %u",
+                    cmdline_len, cmdline_max);
+        return false;
+    }
+    guest_mem_write(&vm->mem, X86_CMDLINE_ADDR, cmdline, cmdline_len + 1);
+
+    uint64_t initrd_gpa = 0;
+    if (cfg->initrd) {
+        if (!read_image("initrd", cfg->initrd, &initrd, &initrd_len, errp))
+            return false;
+        uint64_t top = MIN(low_end, initrd_max + 1);
+        uint64_t floor = (kernel_end + 4095) & ~4095ULL;
+        if (initrd_len > top || ((top - initrd_len) & ~4095ULL) < floor) {
+            g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INPUT,
+                        "[boot] initrd: %" G_GSIZE_FORMAT " MiB does not fit between the kernel "
+                        "(ends at %" G_GUINT64_FORMAT " MiB) and the highest address the kernel "
+                        "accepts for it (%" G_GUINT64_FORMAT " MiB); raise [machine] memory",
+                        initrd_len >> 20, floor >> 20, top >> 20);
+            return false;
+        }
+        initrd_gpa = (top - initrd_len) & ~4095ULL;
+        guest_mem_write(&vm->mem, initrd_gpa, initrd, initrd_len);
+    }
+
+    if (!x86_setup_rng_seed(&vm->mem, X86_SETUP_DATA_ADDR, RNG_SEED_BYTES, 0, errp))
+        return false;
+
+    uint8_t *mp = guest_mem_ptr(&vm->mem, X86_MPTABLE_ADDR, x86_mptable_size(vm->n_vcpus));
+    if (!mp) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INTERNAL, "no room for the MP table");
+        return false;
+    }
+    x86_mptable_write(mp, X86_MPTABLE_ADDR, vm->n_vcpus);
+
+    struct boot_params *bp = guest_mem_ptr(&vm->mem, X86_BOOT_PARAMS_ADDR, sizeof(*bp));
+    memset(bp, 0, sizeof(*bp));
+    struct x86_boot_input in = {
+        .setup_header = is_bz ? img + 0x1f1 : NULL,
+        .setup_header_len = is_bz ? kernel_len - 0x1f1 : 0,
+        .ram_size = cfg->memory,
+        .cmdline_gpa = X86_CMDLINE_ADDR,
+        .cmdline_len = cmdline_len,
+        .initrd_gpa = initrd_gpa,
+        .initrd_size = initrd_len,
+        .setup_data_gpa = X86_SETUP_DATA_ADDR,
+    };
+    x86_boot_params_fill(bp, &in);
+
+    return x86_write_boot_tables(&vm->mem, errp) &&
+           x86_set_boot_regs(&vm->vcpus[0], entry, X86_BOOT_PARAMS_ADDR, errp);
+
+bad_kernel:
+    g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_INPUT, "[boot] kernel: %s: %s",
+                cfg->kernel, err->message);
+    return false;
+}
+
+bool arch_handle_exit(struct vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+    if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+        run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+        if (vcpu->vm->arch->pvm && x86_pvm_finish_insn(vcpu))
+            return true;
+        g_printerr("kvmkit: vCPU %u: KVM could not emulate an instruction%s\n", vcpu->id,
+                   vcpu->vm->arch->pvm ? " (PVM host: see docs/platform.md)" : "");
+        return false;
+    }
+    if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+        g_printerr("kvmkit: vCPU %u: KVM internal error, suberror %u\n", vcpu->id,
+                   run->internal.suberror);
+    return false;
+}
+
+void arch_dump_vcpu(struct vcpu *vcpu, FILE *out)
+{
+    x86_dump_vcpu(vcpu, out);
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+    if (vm->arch)
+        g_free(vm->arch->cpuid);
+    g_free(vm->arch);
+    vm->arch = NULL;
+}
+
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+    (void)vcpu;
+}
