@@ -73,6 +73,12 @@ static unsigned rx_capacity(const struct serial16550 *s)
     return (s->fcr & FCR_ENABLE) ? FIFO_SIZE : 1;
 }
 
+/* Bytes the back end may deliver now. In loopback the line from it is disconnected. */
+static size_t rx_room(const struct serial16550 *s)
+{
+    return (s->mcr & MCR_LOOP) ? 0 : rx_capacity(s) - s->rx_count;
+}
+
 /* Highest-priority pending interrupt (datasheet table IV), without FIFO bits. */
 static uint8_t pending_iir(const struct serial16550 *s)
 {
@@ -252,8 +258,15 @@ static void serial_bus_write(void *opaque, uint64_t offset, const uint8_t *data,
     struct serial16550 *s = opaque;
     (void)size;
     g_mutex_lock(&s->lock);
+    size_t room_before = rx_room(s);
     write_reg(s, offset & 7, data[0]);
     update_irq(s);
+    /*
+     * Clearing the RX FIFO (FCR) or leaving loopback (MCR) makes room; a
+     * back end that saw can_receive() == 0 waits to be told (chardev.h).
+     */
+    if (room_before == 0 && rx_room(s) > 0)
+        chardev_accept_input(s->chr);
     g_mutex_unlock(&s->lock);
 }
 
@@ -266,8 +279,7 @@ static size_t serial_can_receive(void *opaque)
 {
     struct serial16550 *s = opaque;
     g_mutex_lock(&s->lock);
-    /* In loopback the line from the back end is disconnected. */
-    size_t room = (s->mcr & MCR_LOOP) ? 0 : rx_capacity(s) - s->rx_count;
+    size_t room = rx_room(s);
     g_mutex_unlock(&s->lock);
     return room;
 }

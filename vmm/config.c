@@ -1,8 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config: one table of keys drives the file parser, --set, the dedicated
  * flags, the defaults, the required-key checks and --help-keys.
  * To add a key, add a row to `keys`; to add a section, a row to `sections`.
  * User documentation: docs/config.md (keep it in step with the table).
+ *
+ * Longer than the ~800 lines STYLE.md asks for because the module was
+ * specified as one config.c; the seams for a split are marked "----": the
+ * INI reader (config file) and the `run` argument parser with the help text
+ * would each make a file of their own.
  */
 #include "config.h"
 
@@ -961,8 +967,8 @@ void config_print_keys(FILE *out)
             const struct key_desc *k = &keys[i];
             g_autofree char *type = describe_type(k);
             if (strcmp(k->section, sec->name) == 0)
-                fprintf(out, "  %s = %s\n      %s%s%s%s\n      %s\n", k->key,
-                        k->def ? k->def : "",
+                fprintf(out, "  %s =%s%s\n      %s%s%s%s\n      %s\n", k->key,
+                        k->def ? " " : "", k->def ? k->def : "",
                         k->flags & KEY_REQUIRED ? "required; " : "", type,
                         k->flag ? "; flag --" : "", k->flag ? k->flag : "",
                         k->doc);
@@ -979,14 +985,16 @@ void config_print_usage(FILE *out)
                  "directory, paths in options to the current directory.\n\n"
                  "Options:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-        g_autofree char *opt = g_strconcat("--", keys[i].flag, "=",
-                                           keys[i].flag_arg, NULL);
-        if (keys[i].flag)
-            fprintf(out, "  %-28s [%s] %s\n", opt, keys[i].section,
-                    keys[i].key);
+        const struct key_desc *k = &keys[i];
+        g_autofree char *opt = g_strconcat("--", k->flag, "=", k->flag_arg,
+                                           NULL);
+        if (k->flag)
+            fprintf(out, "  %-24s%s[%s] %s\n", opt,
+                    strlen(opt) > 24 ? "\n                           " : " ",
+                    k->section, k->key);
     }
-    fprintf(out, "  %-28s %s\n  %-28s %s\n  %-28s %s\n",
-            "--set=SECTION.KEY=VALUE", "any key (repeatable)", "--help-keys",
-            "list every key, its type and default", "-h, --help",
-            "show this help");
+    fprintf(out, "  %-24s %s\n  %-24s %s\n  %-24s %s\n",
+            "--set=SECTION.KEY=VALUE", "any key; repeatable",
+            "--help-keys", "list every key with its type and default",
+            "-h, --help", "show this help");
 }

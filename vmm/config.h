@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config: the VM description, from an INI file (GKeyFile) and the command
  * line of `kvmkit run`.

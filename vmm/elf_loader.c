@@ -12,17 +12,8 @@ bool elf_probe(const uint8_t *img, size_t len)
     return len >= SELFMAG && memcmp(img, ELFMAG, SELFMAG) == 0;
 }
 
-static bool G_GNUC_PRINTF(2, 3) image_error(GError **errp, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(errp, KVMKIT_ERROR, KVMKIT_ERROR_IMAGE, msg);
-    return false;
-}
 
-#define IMAGE_ERROR(...) image_error(errp, __VA_ARGS__)
+#define IMAGE_ERROR(...) kvmkit_fail(errp, KVMKIT_ERROR_IMAGE, __VA_ARGS__)
 
 bool elf_parse(const uint8_t *img, size_t len, uint16_t machine,
                struct elf_info *info, GError **errp)

@@ -6,6 +6,7 @@
 #ifndef KVMKIT_ERROR_H
 #define KVMKIT_ERROR_H
 
+#include <stdbool.h>
 #include <glib.h>
 
 #define KVMKIT_ERROR (kvmkit_error_quark())
@@ -18,5 +19,9 @@ enum kvmkit_error_code {
     KVMKIT_ERROR_INTERNAL,  /* a bug or a layout conflict inside kvmkit */
     KVMKIT_ERROR_INPUT,     /* bad user input detected after config parsing */
 };
+
+/* g_set_error() that returns false, for one-line refusals. */
+bool kvmkit_fail(GError **errp, enum kvmkit_error_code code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
 
 #endif

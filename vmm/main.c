@@ -10,7 +10,6 @@
  * 2 for bad configuration or command-line input (nothing was started).
  */
 #include <errno.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +52,14 @@ static int cmd_run(int argc, char **argv)
         config_clear(&cfg);
         return KVMKIT_EXIT_USAGE;
     }
+    if (cfg.help != CONFIG_HELP_NONE) {
+        if (cfg.help == CONFIG_HELP_KEYS)
+            config_print_keys(stdout);
+        else
+            config_print_usage(stdout);
+        config_clear(&cfg);
+        return 0;
+    }
     struct vm *vm = vm_new(&cfg, &err);
     if (!vm) {
         g_printerr("kvmkit: %s\n", err->message);
@@ -84,7 +91,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    setlocale(LC_ALL, "");
     g_log_set_default_handler(log_handler, NULL);
     if (argc < 2) {
         usage(stderr);

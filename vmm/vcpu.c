@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 
 #include "arch.h"
 #include "error.h"
+#include "log.h"
 #include "vm.h"
 
 /* The signal that kicks a vCPU out of KVM_RUN; its handler does nothing. */
@@ -64,7 +67,7 @@ static void handle_mmio(struct vcpu *vcpu)
         ok = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
     if (!ok) {
         g_autofree char *key = g_strdup_printf("mmio:%llx", (unsigned long long)run->mmio.phys_addr);
-        vm_warn_once(key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
+        log_warn_once(key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
                      vcpu->id, run->mmio.is_write ? "write" : "read", len,
                      (unsigned long long)run->mmio.phys_addr);
     }
@@ -123,6 +126,14 @@ static void *vcpu_thread(void *opaque)
     sigemptyset(&set);
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    /* For bench/startup.py: when the first guest instruction may run. */
+    if (vcpu->id == 0 && g_getenv("KVMKIT_TRACE_STARTUP")) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fprintf(stderr, "kvmkit-trace: first KVM_RUN at monotonic %lld ns\n",
+                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    }
 
     while (!stopping(vcpu)) {
         int r = ioctl(vcpu->fd, KVM_RUN, 0);

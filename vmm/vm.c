@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -12,6 +11,7 @@
 
 #include "arch.h"
 #include "error.h"
+#include "log.h"
 #include "vcpu.h"
 #include "backend/chardev.h"
 #include "cmos_rtc.h"
@@ -25,24 +25,6 @@ int vm_ioctl(int fd, unsigned long req, void *arg)
         r = ioctl(fd, req, arg);
     } while (r < 0 && errno == EINTR);
     return r;
-}
-
-void vm_warn_once(const char *key, const char *fmt, ...)
-{
-    static GMutex lock;
-    static GHashTable *seen;
-    g_mutex_lock(&lock);
-    if (!seen)
-        seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    bool first = g_hash_table_add(seen, g_strdup(key));
-    g_mutex_unlock(&lock);
-    if (!first)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_warning("%s (further messages of this kind suppressed)", msg);
 }
 
 /* Capabilities kvmkit cannot run without, by name for the error message. */
@@ -139,7 +121,7 @@ static void kvm_set_irq(void *opaque, unsigned gsi, bool level)
     struct vm *vm = opaque;
     struct kvm_irq_level irq = { .irq = gsi, .level = level };
     if (vm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-        vm_warn_once("irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
+        log_warn_once("irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
 }
 
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)

@@ -91,7 +91,5 @@ struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
 /* Runs ioctl with EINTR retry; returns its result, errno set on failure. */
 int vm_ioctl(int fd, unsigned long req, void *arg);
 
-/* Logs a message once per distinct @key (rate-limited guest-caused warnings). */
-void vm_warn_once(const char *key, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for vmm/config.c.  Each test runs in a fresh temporary
  * directory (the cwd), so config files are written as "vm.conf" and error
@@ -440,10 +441,12 @@ START_TEST(test_unknown_key_line)
     ck_err(file_err("[machine]\ncpus[fr] = 1\n"),
            "vm.conf: line 2: unknown key \"cpus[fr]\" in [machine]");
     /* a key in a repeated group: the line is in the second occurrence, and
-     * the same key in another group does not count */
+     * the same key in another group does not count (GKeyFile merges the
+     * [machine] groups, so they are checked first) */
     ck_err(file_err("[machine]\ncpus = 1\n[serial]\nmemroy = 1\n[machine]\n"
                     "memroy = 2\n"),
-           "vm.conf: line 4: unknown key \"memroy\" in [serial]");
+           "vm.conf: line 6: unknown key \"memroy\" in [machine] "
+           "(did you mean \"memory\"?)");
     ck_err(file_err("[boot]\nkernel = bzImage\n[machine]\ncpus = 1\n"
                     "[boot]\n# x\nfoo = 2\n"),
            "vm.conf: line 7: unknown key \"foo\" in [boot]");
@@ -718,7 +721,7 @@ START_TEST(test_print_keys)
     fclose(f);
     static const char *const want[] = {
         "[machine]", "cpus = 1", "memory = 512M", "name = kvmkit",
-        "pvm = auto", "[boot]", "kernel = ", "required", "initrd = ",
+        "pvm = auto", "[boot]", "kernel =\n", "required", "initrd =\n",
         "cmdline = console=ttyS0", "[serial]", "output = stdio",
         "input = stdio", "--serial-output", "--append", "/sys/module/kvm_pvm",
     };

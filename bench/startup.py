@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Start-up time and memory overhead of kvmkit, next to QEMU microvm where
+QEMU can run the same payload.
+
+  python3 bench/startup.py [--build build] [--runs 20]
+
+Measures, for a 256 MiB guest running firmware payloads:
+  - process start -> first KVM_RUN (kvmkit reports the CLOCK_MONOTONIC time
+    of its first KVM_RUN when KVMKIT_TRACE_STARTUP is set; the start is
+    taken just before fork/exec, on the same clock);
+  - process start -> first byte the guest writes to the serial port;
+  - VMM resident memory beyond guest pages touched: VmRSS minus the RSS of
+    the guest-RAM mapping, read from /proc/PID/smaps while the guest waits
+    for input.
+Prints every command it ran."""
+import argparse
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+GUEST_MEM = "256M"
+
+
+def run_first_byte(argv, env=None, timeout=30.0):
+    """Returns (t_first_kvm_run or None, t_first_byte or None, total) in seconds."""
+    t0 = time.monotonic_ns()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    first = None
+    os.set_blocking(p.stdout.fileno(), False)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            b = p.stdout.read(1)
+        except BlockingIOError:
+            b = None
+        if b:
+            first = time.monotonic_ns()
+            break
+        if b == b"" or p.poll() is not None:
+            break
+        time.sleep(0.0001)
+    try:
+        _, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    total = time.monotonic_ns() - t0
+    m = re.search(rb"first KVM_RUN at monotonic (\d+) ns", err or b"")
+    kvm_run = (int(m.group(1)) - t0) / 1e9 if m else None
+    return kvm_run, ((first - t0) / 1e9 if first else None), total / 1e9, p.returncode
+
+
+def median_ms(xs):
+    xs = [x for x in xs if x is not None]
+    return f"{statistics.median(xs) * 1000:.2f} ms" if xs else "n/a"
+
+
+def kvmkit_startup(kvmkit, payload, runs):
+    argv = [kvmkit, "run", "--kernel", payload, "--memory", GUEST_MEM, "--set", "serial.input=none"]
+    env = dict(os.environ, KVMKIT_TRACE_STARTUP="1")
+    print("command:", "KVMKIT_TRACE_STARTUP=1", shlex.join(argv))
+    first_run, first_byte, totals = [], [], []
+    for _ in range(runs):
+        kr, fb, tot, rc = run_first_byte(argv, env)
+        if rc != 0:
+            sys.exit(f"kvmkit exited {rc}")
+        first_run.append(kr)
+        first_byte.append(fb)
+        totals.append(tot)
+    return first_run, first_byte, totals
+
+
+def rss_overhead(argv, ready=b"KVMKIT-ECHO-READY", timeout=30.0):
+    """Runs argv (a VM waiting for a line on stdin), returns (VmRSS, guest RSS) in KiB."""
+    print("command:", shlex.join(argv))
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    os.set_blocking(p.stdout.fileno(), False)
+    while ready not in buf and time.monotonic() < deadline:
+        try:
+            chunk = p.stdout.read(4096)
+        except BlockingIOError:
+            chunk = None
+        if chunk:
+            buf += chunk
+        elif chunk == b"" or p.poll() is not None:
+            break
+        else:
+            time.sleep(0.001)
+    if ready not in buf:
+        p.kill()
+        sys.exit("payload never became ready")
+    vmrss = guest = None
+    with open(f"/proc/{p.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                vmrss = int(line.split()[1])
+    # The guest-RAM mapping is the anonymous one whose size is GUEST_MEM.
+    want_kb = 256 * 1024
+    with open(f"/proc/{p.pid}/smaps") as f:
+        size = None
+        for line in f:
+            if line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("Rss:") and size == want_kb:
+                guest = int(line.split()[1])
+    p.stdin.write(b"bye\n")
+    p.stdin.close()
+    p.wait(timeout=timeout)
+    return vmrss, guest
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--runs", type=int, default=20)
+    a = ap.parse_args()
+    kvmkit = os.path.join(a.build, "kvmkit")
+    hello = os.path.join(a.build, "firmware", "hello.elf")
+    echo = os.path.join(a.build, "firmware", "serial_echo.elf")
+
+    print(f"# kvmkit start-up ({a.runs} runs, median), guest {GUEST_MEM}, payload {hello}")
+    fr, fb, tot = kvmkit_startup(kvmkit, hello, a.runs)
+    print(f"kvmkit  start -> first KVM_RUN   {median_ms(fr)}   (target <= 2 ms)")
+    print(f"kvmkit  start -> first serial byte {median_ms(fb)}")
+    print(f"kvmkit  start -> exit            {median_ms(tot)}")
+
+    if os.path.exists(echo):
+        vmrss, guest = rss_overhead([kvmkit, "run", "--kernel", echo, "--memory", GUEST_MEM])
+        if vmrss is not None and guest is not None:
+            print(f"kvmkit  VmRSS {vmrss} KiB, guest RAM touched {guest} KiB, "
+                  f"VMM overhead {(vmrss - guest) / 1024:.2f} MiB   (target <= 3 MiB)")
+
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        print("qemu: qemu-system-x86_64 not installed (apt-get install qemu-system-x86); "
+              "no comparison")
+        return 0
+    bz = os.path.join(a.build, "firmware", "hello.bzImage")
+    for cpu in ("host", "qemu64"):
+        argv = [qemu, "-M", "microvm", "-enable-kvm", "-cpu", cpu, "-m", GUEST_MEM,
+                "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+                "-kernel", bz, "-append", "bench"]
+        print("command:", shlex.join(argv))
+        times = []
+        for _ in range(min(a.runs, 5)):
+            _, fb_q, tot_q, rc = run_first_byte(argv, timeout=20.0)
+            times.append(fb_q)
+            if fb_q is None:
+                break
+        if all(t is None for t in times):
+            print(f"qemu -cpu {cpu}: no serial output within 20 s on this host (rc={rc})")
+            continue
+        print(f"qemu -cpu {cpu}: start -> first serial byte {median_ms(times)}; "
+              f"ratio qemu/kvmkit {statistics.median([t for t in times if t]) / statistics.median([x for x in fb if x]):.1f}x")
+        break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-mmio transport, version 2 (virtio 1.2, section 4.2): the register
+ * window, feature negotiation, device status and reset, queue setup,
+ * interrupt status/ack and config generation, for one struct virtio_dev.
+ *
+ * Each transport owns an I/O thread where its device's queues are served.
+ * Queue notifications arrive on one eventfd per queue (kvmkit registers
+ * them with KVM_IOEVENTFD; a QueueNotify write that reaches the transport
+ * anyway is forwarded to the same eventfd). Interrupts go out through the
+ * @irq callback (an irqfd write in the VM, a recorder in tests).
+ */
+#ifndef KVMKIT_VIRTIO_MMIO_H
+#define KVMKIT_VIRTIO_MMIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "bus.h"
+#include "guest_mem.h"
+#include "virtio.h"
+
+#define VIRTIO_MMIO_SIZE 0x1000
+#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
+
+struct virtio_mmio;
+
+struct virtio_mmio_irq {
+    void (*trigger)(void *opaque);   /* any thread */
+    void *opaque;
+};
+
+/*
+ * Creates the transport for @dev (borrowed; must outlive it) and starts its
+ * I/O thread. Fails only if eventfds or the thread cannot be created.
+ */
+struct virtio_mmio *virtio_mmio_new(struct virtio_dev *dev, const struct guest_mem *mem,
+                                    struct virtio_mmio_irq irq, GError **errp);
+
+/* Stops the I/O thread and frees the transport. */
+void virtio_mmio_free(struct virtio_mmio *t);
+
+/* The eventfd a notification of queue @index must be written to. */
+int virtio_mmio_notify_fd(struct virtio_mmio *t, unsigned index);
+
+/* Register window ops for the MMIO bus (VIRTIO_MMIO_SIZE bytes). */
+extern const struct bus_ops virtio_mmio_bus_ops;
+
+/* Device status as the driver sees it (tests, snapshots). */
+uint32_t virtio_mmio_status(struct virtio_mmio *t);
+
+/* Waits until the I/O thread has handled everything queued before (tests). */
+void virtio_mmio_sync(struct virtio_mmio *t);
+
+#endif
