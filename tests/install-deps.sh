@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
     # build
-    build-essential meson ninja-build pkg-config python3
+    build-essential patch meson ninja-build pkg-config python3
     libglib2.0-dev libslirp-dev libfdt-dev libseccomp-dev check
     # demo/test guest (firmware/linux/build-guest.sh)
     linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio

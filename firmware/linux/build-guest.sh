@@ -43,6 +43,7 @@ bbver=$(dpkg-query -W -f='${Version}' busybox-static)
 key=$({
 	sha256sum <"$here/guest.config"
 	sha256sum <"$here/init"
+	cat "$here"/patches/*.patch | sha256sum
 	sha256sum <"$self"
 	echo "linux-source-6.1 $srcver"
 	echo "busybox-static $bbver"
@@ -85,6 +86,30 @@ if [[ ! -f $DIR/src/.unpacked || $(<"$DIR/src/.unpacked") != "$srcver" || ! -f $
 	[[ -f $DIR/src.tmp/linux-source-6.1/Makefile ]] || die "unexpected tarball layout"
 	echo "$srcver" >"$DIR/src.tmp/.unpacked"
 	mv "$DIR/src.tmp" "$DIR/src"
+fi
+
+# --- patches (firmware/linux/patches, applied in name order) ----------------------
+# Files a patch touches are restored from the tarball first, so changing or
+# removing a patch never applies on top of an older one; make rebuilds only
+# what changed.
+patch_stamp=$(cat "$here"/patches/*.patch | sha256sum | cut -d' ' -f1)
+if [[ ! -f $DIR/src/.patched || $(<"$DIR/src/.patched") != "$patch_stamp" ]]; then
+	touched=()
+	[[ -f $DIR/src/.patched-files ]] && mapfile -t touched <"$DIR/src/.patched-files"
+	for p in "$here"/patches/*.patch; do
+		while read -r f; do touched+=("$f"); done < <(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p")
+	done
+	if [[ ${#touched[@]} -gt 0 ]]; then
+		say "restoring ${#touched[@]} patched file(s) from the tarball"
+		tar -xf "$SRC_TARBALL" -C "$DIR/src" "${touched[@]/#/linux-source-6.1/}"
+		touch "${touched[@]/#/$src/}"
+	fi
+	for p in "$here"/patches/*.patch; do
+		say "applying $(basename "$p")"
+		patch -p1 -d "$src" --quiet <"$p" || die "patch $(basename "$p") does not apply"
+	done
+	printf '%s\n' "${touched[@]}" | sort -u >"$DIR/src/.patched-files"
+	echo "$patch_stamp" >"$DIR/src/.patched"
 fi
 
 # --- configuration ------------------------------------------------------------

@@ -27,7 +27,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kvmkit", required=True)
     ap.add_argument("--guest-dir", default=default_guest_dir())
-    ap.add_argument("--image", default="vmlinux", help="vmlinux or bzImage")
+    ap.add_argument("--image", default="vmlinux", help="vmlinux or bzImage in the guest dir")
+    ap.add_argument("--kernel", help="a kernel image elsewhere (overrides --image)")
     ap.add_argument("--cmd", required=True, help="shell command run by the guest's init")
     ap.add_argument("--expect", action="append", default=[], help="regex the output must match")
     ap.add_argument("--append", default="console=ttyS0 reboot=k panic=-1",
@@ -36,7 +37,7 @@ def main():
     ap.add_argument("kvmkit_args", nargs="*", help="extra arguments for kvmkit run")
     a = ap.parse_args()
 
-    kernel = os.path.join(a.guest_dir, a.image)
+    kernel = a.kernel or os.path.join(a.guest_dir, a.image)
     initrd = os.path.join(a.guest_dir, "initramfs.cpio")
     for f in (kernel, initrd):
         if not os.path.exists(f):
