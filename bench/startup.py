@@ -129,6 +129,13 @@ def main():
     echo = os.path.join(a.build, "firmware", "serial_echo.elf")
 
     print(f"# kvmkit start-up ({a.runs} runs, median), guest {GUEST_MEM}, payload {hello}")
+    # What fork+exec of a trivial program costs from here: part of every figure below.
+    base = []
+    for _ in range(a.runs):
+        t0 = time.monotonic_ns()
+        subprocess.run(["/bin/true"])
+        base.append((time.monotonic_ns() - t0) / 1e9)
+    print(f"baseline: spawning /bin/true from this script {median_ms(base)}")
     fr, fb, tot = kvmkit_startup(kvmkit, hello, a.runs)
     print(f"kvmkit  start -> first KVM_RUN   {median_ms(fr)}   (target <= 2 ms)")
     print(f"kvmkit  start -> first serial byte {median_ms(fb)}")

@@ -32,6 +32,7 @@ enum key_kind {
     KIND_PATH,     /* char *: made absolute against the origin's base dir */
     KIND_CHAR_OUT, /* struct config_char: stdio | none | file:PATH */
     KIND_CHAR_IN,  /* bool: stdio (true) | none (false) */
+    KIND_BOOL,     /* bool: true|yes|on|1 or false|no|off|0, any case */
 };
 
 enum key_flags {
@@ -64,6 +65,9 @@ struct key_desc {
 struct section_desc {
     const char *name;
     const char *doc;
+    size_t name_max;    /* named sections: longest instance name; 0: 64 */
+    /* Named sections: makes the (empty) instance storage; config_init. */
+    void (*init)(struct vm_config *cfg);
     /* The instance called name; if absent, adds a zeroed one and sets
      * *created (the caller then applies the defaults). */
     void *(*instance)(struct vm_config *cfg, const char *name, bool *created);
@@ -73,16 +77,71 @@ struct section_desc {
     void (*clear)(struct vm_config *cfg);
 };
 
+/* [disk "NAME"]: cfg->disks, a GPtrArray of struct config_disk. */
+#define MAX_DISKS 8
+
+static void disk_free(void *p)
+{
+    struct config_disk *d = p;
+    g_free(d->name);
+    g_free(d->path);
+    g_free(d);
+}
+
+static void disk_init(struct vm_config *cfg)
+{
+    cfg->disks = g_ptr_array_new_with_free_func(disk_free);
+}
+
+static void *disk_nth(struct vm_config *cfg, size_t i, const char **name)
+{
+    struct config_disk *d;
+
+    if (!cfg->disks || i >= cfg->disks->len)
+        return NULL;
+    d = g_ptr_array_index(cfg->disks, i);
+    if (name)
+        *name = d->name;
+    return d;
+}
+
+static void *disk_instance(struct vm_config *cfg, const char *name,
+                           bool *created)
+{
+    struct config_disk *d;
+
+    for (size_t i = 0; (d = disk_nth(cfg, i, NULL)) != NULL; i++)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    d = g_new0(struct config_disk, 1);
+    d->name = g_strdup(name);
+    g_ptr_array_add(cfg->disks, d);
+    *created = true;
+    return d;
+}
+
+static void disk_clear(struct vm_config *cfg)
+{
+    g_clear_pointer(&cfg->disks, g_ptr_array_unref);
+}
+
 static const struct section_desc sections[] = {
     { .name = "machine", .doc = "The virtual machine itself." },
     { .name = "boot", .doc = "What to boot: a Linux kernel (bzImage)." },
     { .name = "serial", .doc = "The 16550 serial port (ttyS0)." },
+    { .name = "disk", .name_max = 20, .init = disk_init,
+      .instance = disk_instance, .nth = disk_nth, .clear = disk_clear,
+      .doc = "A virtio-blk disk; NAME (1 to 20 of A-Z a-z 0-9 _ . -)\n"
+             "  is its serial.  Disks appear as /dev/vda, /dev/vdb, ... in "
+             "the order\n  first named, at most 8; --disk PATH[,ro] adds "
+             "one named disk0, disk1, ..." },
 };
 
 static const char *const pvm_choices[] = { "auto", "on", "off", NULL };
 G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
 
 #define CFG(field) offsetof(struct vm_config, field)
+#define DISK(field) offsetof(struct config_disk, field)
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
@@ -121,6 +180,12 @@ static const struct key_desc keys[] = {
     { .section = "serial", .key = "input", .kind = KIND_CHAR_IN,
       .offset = CFG(serial_in_stdio), .def = "stdio",
       .doc = "Whether the guest reads the VMM's stdin." },
+    { .section = "disk", .key = "path", .kind = KIND_PATH,
+      .offset = DISK(path), .flags = KEY_REQUIRED | KEY_READ_FILE,
+      .doc = "Disk image: a raw file, its size a multiple of 512." },
+    { .section = "disk", .key = "readonly", .kind = KIND_BOOL,
+      .offset = DISK(readonly), .def = "false",
+      .doc = "Offer the disk read-only (VIRTIO_BLK_F_RO)." },
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -368,6 +433,18 @@ static bool parse_value(const struct key_desc *k, void *field,
         }
         expected = g_strdup("stdio or none");
         break;
+    case KIND_BOOL: {
+        static const char *const words[] = { "false", "no", "off", "0",
+                                             "true", "yes", "on", "1" };
+        for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+            if (g_ascii_strcasecmp(value, words[i]) == 0) {
+                *(bool *)field = i >= G_N_ELEMENTS(words) / 2;
+                return true;
+            }
+        }
+        expected = g_strdup("true or false");
+        break;
+    }
     }
     fail(errp, CONFIG_ERROR_VALUE, NULL, "expected %s, got \"%s\"", expected,
          value);
@@ -402,7 +479,7 @@ static bool split_group(const char *group, char **section, char **inst)
     *section = *inst = NULL;
     if (!sp && strchr(group, '"'))
         return false;
-    if (sp && (len < 3 || sp[1] != '"' || sp[len] != '"' ||
+    if (sp && (len < 2 || sp[1] != '"' || sp[len] != '"' ||
                memchr(sp + 2, '"', len - 2)))
         return false;
     *section = sp ? g_strndup(group, sp - group) : g_strdup(group);
@@ -430,10 +507,10 @@ static const struct section_desc *lookup_section(const char *who,
             fail(errp, CONFIG_ERROR_UNKNOWN, who,
                  "section [%s] needs a name, like [%s \"NAME\"]", section,
                  section);
-        else if (inst && !valid_name(inst, 64))
+        else if (inst && !valid_name(inst, sec->name_max ? sec->name_max : 64))
             fail(errp, CONFIG_ERROR_VALUE, who, "[%s]: expected a name of 1 "
-                 "to 64 letters, digits, '_', '.' or '-', got \"%s\"", group,
-                 inst);
+                 "to %zu letters, digits, '_', '.' or '-', got \"%s\"", group,
+                 sec->name_max ? sec->name_max : 64, inst);
         else
             return sec;
         return NULL;
@@ -442,6 +519,27 @@ static const struct section_desc *lookup_section(const char *who,
     fail(errp, CONFIG_ERROR_UNKNOWN, who, "unknown section [%s]%s%s%s", group,
          hint ? " (did you mean [" : "", hint ? hint : "", hint ? "]?)" : "");
     return NULL;
+}
+
+/* The instance inst of the named section sec, added (with the defaults) if
+ * absent; who is as for lookup_section() and, if a file, is remembered as
+ * where the instance was first named. */
+static void *get_instance(struct vm_config *cfg,
+                          const struct section_desc *sec, const char *inst,
+                          const char *who)
+{
+    bool created = false;
+    void *base = sec->instance(cfg, inst, &created);
+
+    if (created) {
+        g_autofree char *group = group_name(sec->name, inst);
+        apply_defaults(sec->name, base);
+        g_hash_table_replace(cfg->origins, g_strdup(group),
+                             who && who[0] != '-'
+                                 ? g_strdup_printf("%s: [%s]", who, group)
+                                 : g_strdup_printf("[%s]", group));
+    }
+    return base;
 }
 
 /*
@@ -474,11 +572,18 @@ static bool set_key(struct vm_config *cfg, const char *who, const char *prefix,
 
     void *base = cfg;
     if (sec->instance) {
-        /* may add the instance even if value turns out bad: harmless */
-        bool created = false;
-        base = sec->instance(cfg, inst, &created);
-        if (created)
-            apply_defaults(section, base);
+        /* check the value first: a bad one must not add the instance */
+        union {
+            unsigned u; uint64_t size; char *s; int e; bool b;
+            struct config_char c;
+        } scratch = { 0 };
+        bool ok = parse_value(k, &scratch, value, base_dir, errp);
+        free_field(k, &scratch);
+        if (!ok) {
+            g_prefix_error(errp, "%s: ", prefix);
+            return false;
+        }
+        base = get_instance(cfg, sec, inst, who);
     }
     if (!parse_value(k, (char *)base + k->offset, value, base_dir, errp)) {
         g_prefix_error(errp, "%s: ", prefix);
@@ -496,9 +601,12 @@ void config_init(struct vm_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          g_free);
-    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++)
+    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++) {
+        if (sections[i].init)
+            sections[i].init(cfg);
         if (!sections[i].instance)
             apply_defaults(sections[i].name, cfg);
+    }
 }
 
 void config_clear(struct vm_config *cfg)
@@ -685,8 +793,12 @@ static bool load_group(struct vm_config *cfg, const char *path,
         fail(errp, CONFIG_ERROR_UNKNOWN, path, "unknown section [%s]", group);
         return false;
     }
-    if (!lookup_section(path, section, inst, errp)) /* even if keyless */
+    const struct section_desc *sec = lookup_section(path, section, inst,
+                                                    errp);
+    if (!sec) /* even if keyless */
         return false;
+    if (sec->instance) /* [disk "x"] alone names a disk, without a path */
+        get_instance(cfg, sec, inst, path);
     for (size_t i = 0; names[i]; i++) {
         struct line_search s = { .group = group, .key = names[i] };
         g_autofree char *value = g_key_file_get_value(kf, group, names[i],
@@ -800,9 +912,15 @@ static bool check_keys(struct vm_config *cfg, const char *section,
         struct config_char *c = field;
 
         if ((k->flags & KEY_REQUIRED) && !*(char **)field) {
-            fail(errp, CONFIG_ERROR_MISSING, NULL, inst
-                 ? "no %s given in [%s]" : "no %s given: %s", k->key,
-                 inst ? group : how);
+            /* "vm.conf: [disk \"root\"] path: required", naming where
+             * get_instance() (which made every instance) first saw it */
+            if (inst)
+                fail(errp, CONFIG_ERROR_MISSING, NULL, "%s %s: required",
+                     (const char *)g_hash_table_lookup(cfg->origins, group),
+                     k->key);
+            else
+                fail(errp, CONFIG_ERROR_MISSING, NULL, "no %s given: %s",
+                     k->key, how);
             return false;
         }
         if (k->kind == KIND_PATH && (k->flags & KEY_READ_FILE) &&
@@ -816,6 +934,56 @@ static bool check_keys(struct vm_config *cfg, const char *section,
     return true;
 }
 
+/* who_b without the "FILE: " it shares with who_a, for "A and B" */
+static const char *shorter_origin(const char *who_a, const char *who_b)
+{
+    const char *sep = strstr(who_a, ": [");
+    size_t n = sep ? (size_t)(sep - who_a) + 2 : 0;
+    return n && strncmp(who_a, who_b, n) == 0 ? who_b + n : who_b;
+}
+
+/* No two disks on one file (by inode, so links count too).  Runs after the
+ * file checks: every path exists. */
+static bool check_disks_distinct(struct vm_config *cfg, GError **errp)
+{
+    struct stat *st = g_new0(struct stat, cfg->disks->len);
+    bool ok = true;
+
+    for (guint i = 0; i < cfg->disks->len && ok; i++) {
+        struct config_disk *a = g_ptr_array_index(cfg->disks, i);
+        if (stat(a->path, &st[i]) < 0) { /* gone since the check */
+            g_autofree char *group = group_name("disk", a->name);
+            g_autofree char *who = origin_of(cfg, group, "path");
+            fail(errp, CONFIG_ERROR_PATH, who, "cannot access %s: %s",
+                 a->path, g_strerror(errno));
+            ok = false;
+            break;
+        }
+        for (guint j = 0; j < i && ok; j++) {
+            struct config_disk *b = g_ptr_array_index(cfg->disks, j);
+            if (st[i].st_dev != st[j].st_dev || st[i].st_ino != st[j].st_ino)
+                continue;
+            g_autofree char *group_a = group_name("disk", b->name);
+            g_autofree char *group_b = group_name("disk", a->name);
+            g_autofree char *who_a = origin_of(cfg, group_a, "path");
+            g_autofree char *who_b = origin_of(cfg, group_b, "path");
+            g_autofree char *files = strcmp(a->path, b->path) == 0
+                ? g_strdup(a->path)
+                : g_strdup_printf("%s and %s", b->path, a->path);
+            if (strcmp(who_a, who_b) == 0)
+                fail(errp, CONFIG_ERROR_CONFLICT, who_a,
+                     "the same file is given twice: %s", files);
+            else
+                fail(errp, CONFIG_ERROR_CONFLICT, NULL,
+                     "%s and %s name the same file: %s", who_a,
+                     shorter_origin(who_a, who_b), files);
+            ok = false;
+        }
+    }
+    g_free(st);
+    return ok;
+}
+
 bool config_finish(struct vm_config *cfg, GError **errp)
 {
     /* Before the required-key checks: "no kernel given" would hide it. */
@@ -824,6 +992,12 @@ bool config_finish(struct vm_config *cfg, GError **errp)
         g_autofree char *how = how_to_set(find_key("boot", "kernel"));
         fail(errp, CONFIG_ERROR_CONFLICT, who, "an initrd needs a kernel: %s",
              how);
+        return false;
+    }
+    if (cfg->disks->len > MAX_DISKS) {
+        fail(errp, CONFIG_ERROR_CONFLICT, NULL,
+             "too many disks: %u given, at most %d are supported",
+             cfg->disks->len, MAX_DISKS);
         return false;
     }
     for (size_t s = 0; s < G_N_ELEMENTS(sections); s++) {
@@ -844,17 +1018,57 @@ bool config_finish(struct vm_config *cfg, GError **errp)
              g_strcmp0(out, cfg->kernel) == 0 ? "kernel" : "initrd");
         return false;
     }
-    return true;
+    for (guint i = 0; out && i < cfg->disks->len; i++) {
+        struct config_disk *d = g_ptr_array_index(cfg->disks, i);
+        if (strcmp(out, d->path) == 0) {
+            g_autofree char *who = origin_of(cfg, "serial", "output");
+            fail(errp, CONFIG_ERROR_CONFLICT, who, "%s is also [disk \"%s\"] "
+                 "path; refusing to overwrite it", out, d->name);
+            return false;
+        }
+    }
+    return check_disks_distinct(cfg, errp);
 }
 
 /* ---- `kvmkit run` arguments --------------------------------------------- */
+
+/* Applies one --disk PATH[,ro] as [disk "diskN"], N from *next on, the
+ * first such name not in use. */
+static bool add_disk_arg(struct vm_config *cfg, const char *arg,
+                         unsigned *next, GError **errp)
+{
+    const char *comma = strrchr(arg, ',');
+    g_autofree char *path = comma ? g_strndup(arg, comma - arg)
+                                  : g_strdup(arg);
+    char name[16];
+    bool used;
+
+    if (comma && strcmp(comma, ",ro") != 0) {
+        fail(errp, CONFIG_ERROR_VALUE, "--disk",
+             "expected PATH or PATH,ro, got \"%s\"", arg);
+        return false;
+    }
+    do {
+        const char *other;
+        snprintf(name, sizeof(name), "disk%u", (*next)++);
+        used = false;
+        for (size_t i = 0; !used && disk_nth(cfg, i, &other); i++)
+            used = strcmp(other, name) == 0;
+    } while (used);
+    g_autofree char *group = group_name("disk", name);
+    return config_set(cfg, "--disk", group, "path", path, NULL, errp) &&
+           (!comma ||
+            config_set(cfg, "--disk", group, "readonly", "true", NULL, errp));
+}
 
 bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
                            GError **errp)
 {
     char *flag_values[G_N_ELEMENTS(keys)] = { 0 };
-    GOptionEntry entries[G_N_ELEMENTS(keys) + 5] = { { 0 } };
-    char **sets = NULL, **rest = NULL, **args = g_new0(char *, argc + 1);
+    GOptionEntry entries[G_N_ELEMENTS(keys) + 6] = { { 0 } };
+    char **sets = NULL, **disks = NULL, **rest = NULL;
+    char **args = g_new0(char *, argc + 1);
+    unsigned next_disk = 0;
     gboolean help = FALSE, help_keys = FALSE;
     g_autoptr(GError) err = NULL;
     size_t n = 0;
@@ -867,6 +1081,8 @@ bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
                 keys[i].flag_arg };
     entries[n++] = (GOptionEntry){ "set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
                                    &sets, "Set any key", "SECTION.KEY=VALUE" };
+    entries[n++] = (GOptionEntry){ "disk", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
+                                   &disks, "Add a disk", "PATH[,ro]" };
     entries[n++] = (GOptionEntry){ "help-keys", 0, 0, G_OPTION_ARG_NONE,
                                    &help_keys, "List every key", NULL };
     entries[n++] = (GOptionEntry){ "help", 'h', 0, G_OPTION_ARG_NONE, &help,
@@ -911,11 +1127,15 @@ bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
                                           errp))
             goto out;
     }
+    for (size_t i = 0; disks && disks[i]; i++)
+        if (!add_disk_arg(cfg, disks[i], &next_disk, errp))
+            goto out;
     ok = config_finish(cfg, errp);
 out:
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         g_free(flag_values[i]);
     g_strfreev(sets);
+    g_strfreev(disks);
     g_strfreev(rest);
     g_strfreev(args);
     g_option_context_free(ctx);
@@ -951,6 +1171,8 @@ static char *describe_type(const struct key_desc *k)
         return g_strdup("stdio | none | file:PATH");
     case KIND_CHAR_IN:
         return g_strdup("stdio | none");
+    case KIND_BOOL:
+        return g_strdup("true | false (or yes | no, on | off, 1 | 0)");
     }
     g_assert_not_reached();
 }
@@ -993,7 +1215,8 @@ void config_print_usage(FILE *out)
                     strlen(opt) > 24 ? "\n                           " : " ",
                     k->section, k->key);
     }
-    fprintf(out, "  %-24s %s\n  %-24s %s\n  %-24s %s\n",
+    fprintf(out, "  %-24s %s\n  %-24s %s\n  %-24s %s\n  %-24s %s\n",
+            "--disk=PATH[,ro]", "a [disk \"diskN\"]; repeatable",
             "--set=SECTION.KEY=VALUE", "any key; repeatable",
             "--help-keys", "list every key with its type and default",
             "-h, --help", "show this help");

@@ -50,6 +50,17 @@ struct config_char {
     char *path;
 };
 
+/* [disk "NAME"]: a virtio-blk disk.  Disks appear in the guest in the order
+ * of vm_config.disks (/dev/vda, /dev/vdb, ...). */
+struct config_disk {
+    /* the section's name: [disk "root"] -> "root"; [A-Za-z0-9_.-]{1,20}
+     * (it is the virtio-blk serial, 20 bytes max) */
+    char *name;
+    /* absolute, canonical; required; must be an existing regular file */
+    char *path;
+    bool readonly;   /* default false */
+};
+
 /* What `kvmkit run` was asked to do besides running. */
 enum config_help {
     CONFIG_HELP_NONE,  /* run the VM */
@@ -72,12 +83,17 @@ struct vm_config {
     char *cmdline;            /* [boot] cmdline, never NULL */
     struct config_char serial_out; /* [serial] output */
     bool serial_in_stdio;     /* [serial] input: true for stdio */
+    /* [disk "NAME"] and --disk: struct config_disk *, in the order first
+     * named; never NULL after config_init */
+    GPtrArray *disks;
 
     enum config_help help;    /* set by config_parse_run_args() */
 
     /* private: "section.key" -> error prefix naming where the current
      * value came from ("vm.conf: [boot] kernel", "--kernel"), so that
-     * config_finish() can blame the right origin. */
+     * config_finish() can blame the right origin; for a named section
+     * also "disk \"root\"" -> where it was first named
+     * ("vm.conf: [disk \"root\"]", or "[disk \"root\"]" for a flag). */
     GHashTable *origins;
 };
 
@@ -123,7 +139,8 @@ bool config_set_arg(struct vm_config *cfg, const char *arg, GError **errp);
  * Checks the assembled configuration: required keys present, input files
  * readable regular files, output files in an existing directory, and
  * conflicts (an initrd without a kernel; a serial output file that is the
- * kernel or initrd).  Reads the file system; changes nothing in *cfg.
+ * kernel, the initrd or a disk; two disks on the same file; more than 8
+ * disks).  Reads the file system; changes nothing in *cfg.
  */
 bool config_finish(struct vm_config *cfg, GError **errp);
 
@@ -131,9 +148,11 @@ bool config_finish(struct vm_config *cfg, GError **errp);
  * Parses the arguments of `kvmkit run` (argv[0] is "run"; argv is not
  * modified): at most one positional config file, the dedicated flags
  * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm),
- * repeatable --set, -h/--help and --help-keys.  Then applies, in order of
- * increasing precedence, the file, each --set, each flag, and calls
- * config_finish().  *cfg must have been config_init()ed.
+ * repeatable --set and --disk PATH[,ro], -h/--help and --help-keys.  Then
+ * applies, in order of increasing precedence, the file, each --set, each
+ * flag, and calls config_finish().  Each --disk adds a disk named "disk0",
+ * "disk1", ... (the first such names not already used), after the disks of
+ * the file and of --set.  *cfg must have been config_init()ed.
  * If help was asked for, sets cfg->help and returns true without loading
  * anything.  Every error, GOptionContext's included, is returned in
  * KVMKIT_CONFIG_ERROR.  Sets the program name to "kvmkit" if it is unset

@@ -9,7 +9,10 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include <sys/eventfd.h>
+
 #include "arch.h"
+#include "mmio.h"
 #include "error.h"
 #include "log.h"
 #include "vcpu.h"
@@ -124,6 +127,69 @@ static void kvm_set_irq(void *opaque, unsigned gsi, bool level)
         log_warn_once("irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
 }
 
+struct vm_virtio {
+    struct virtio_mmio *transport;
+    int irqfd;
+    void (*free_dev)(void *);
+    void *free_opaque;
+};
+
+static void irqfd_trigger(void *opaque)
+{
+    uint64_t one = 1;
+    struct vm_virtio *v = opaque;
+    /* EAGAIN: the counter is saturated, an interrupt is already pending. */
+    if (write(v->irqfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_warn_once("irqfd", "irqfd write: %s", g_strerror(errno));
+}
+
+static void vm_virtio_free(gpointer p)
+{
+    struct vm_virtio *v = p;
+    virtio_mmio_free(v->transport);
+    if (v->irqfd >= 0)
+        close(v->irqfd);
+    if (v->free_dev)
+        v->free_dev(v->free_opaque);
+    g_free(v);
+}
+
+bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(void *),
+                        void *free_opaque, uint64_t base, unsigned gsi, GError **errp)
+{
+    struct vm_virtio *v = g_new0(struct vm_virtio, 1);
+    v->free_dev = free_dev;
+    v->free_opaque = free_opaque;
+    g_ptr_array_add(vm->virtio, v);     /* freed with the VM from here on */
+    v->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct kvm_irqfd irqfd = { .fd = v->irqfd, .gsi = gsi };
+    if (v->irqfd < 0 || vm_ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_KVM, "%s: KVM_IRQFD (GSI %u): %s", dev->name,
+                           gsi, g_strerror(errno));
+    struct virtio_mmio_irq irq = { .trigger = irqfd_trigger, .opaque = v };
+    v->transport = virtio_mmio_new(dev, &vm->mem, irq, errp);
+    if (!v->transport)
+        return false;
+    if (!bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_bus_ops, v->transport,
+                      dev->name, errp))
+        return false;
+    for (unsigned i = 0; i < dev->n_queues; i++) {
+        struct kvm_ioeventfd io = {
+            .datamatch = i, .addr = base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4,
+            .fd = virtio_mmio_notify_fd(v->transport, i),
+            .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+        };
+        /* Without it the notify write exits to the vCPU thread and the
+         * transport forwards it to the same eventfd: slower, still correct. */
+        if (vm_ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+            log_warn_once("ioeventfd", "KVM_IOEVENTFD: %s; queue notifications take the slow path",
+                          g_strerror(errno));
+    }
+    g_string_append_printf(vm->extra_cmdline, " virtio_mmio.device=4K@0x%" G_GINT64_MODIFIER
+                           "x:%u", base, gsi);
+    return true;
+}
+
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
 {
     return (struct irq_line){ .ops = &vm->irq_ops, .opaque = vm, .gsi = gsi };
@@ -165,6 +231,8 @@ struct vm *vm_new(const struct vm_config *cfg, GError **errp)
     vm->irq_ops.set_level = kvm_set_irq;
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");
+    vm->virtio = g_ptr_array_new_with_free_func(vm_virtio_free);
+    vm->extra_cmdline = g_string_new(NULL);
     vm->ctx = g_main_context_ref_thread_default();
     vm->loop = g_main_loop_new(vm->ctx, FALSE);
 
@@ -213,6 +281,11 @@ void vm_free(struct vm *vm)
     for (unsigned i = 0; i < vm->n_vcpus; i++)
         vcpu_destroy(&vm->vcpus[i]);
     g_free(vm->vcpus);
+    /* Stop the devices' I/O threads before their memory goes away. */
+    if (vm->virtio)
+        g_ptr_array_free(vm->virtio, TRUE);
+    if (vm->extra_cmdline)
+        g_string_free(vm->extra_cmdline, TRUE);
     arch_vm_destroy(vm);
     serial16550_free(vm->serial);
     i8042_free(vm->i8042);

@@ -61,6 +61,10 @@ struct vm {
     GMainLoop *loop;
     atomic_int stop_reason;     /* enum vm_stop_reason, first writer wins */
 
+    /* Virtio devices on virtio-mmio transports, in creation order. */
+    GPtrArray *virtio;          /* struct vm_virtio * */
+    GString *extra_cmdline;     /* kvmkit's kernel options, e.g. virtio_mmio.device=... */
+
     /* Devices (owned). */
     struct chardev *serial_chr;
     struct serial16550 *serial;
@@ -84,6 +88,18 @@ enum vm_stop_reason vm_run(struct vm *vm);
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
 
 void vm_free(struct vm *vm);
+
+struct virtio_dev;
+
+/*
+ * Puts @dev on a virtio-mmio transport at @base (4 KiB) interrupting
+ * through @gsi: queue notifications through KVM_IOEVENTFD, interrupts
+ * through KVM_IRQFD, and announces it on the kernel command line. @dev
+ * stays the caller's but must outlive the VM; @free_dev(@dev) is called
+ * by vm_free() after the transport stopped.
+ */
+bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(void *),
+                        void *free_opaque, uint64_t base, unsigned gsi, GError **errp);
 
 /* Convenience: an irq_line for @gsi raised through KVM. */
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);

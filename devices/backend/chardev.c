@@ -88,7 +88,7 @@ static const struct chardev_ops file_ops = {
 
 int chardev_open_output(const char *path, GError **errp)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST,
                     "cannot open output file %s: %s", path, g_strerror(errno));

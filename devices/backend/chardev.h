@@ -58,10 +58,10 @@ void chardev_destroy(struct chardev *chr);
 /* Output dropped, no input. */
 struct chardev *chardev_null_new(void);
 
-/* Output appended to @path (created 0644 if missing); no input. */
+/* Output written to @path (created 0644, or truncated); no input. */
 struct chardev *chardev_file_new(const char *path, GError **errp);
 
-/* Opens @path for appending output (created 0644); returns an fd or -1. */
+/* Opens @path for output (created 0644, or truncated); returns an fd or -1. */
 int chardev_open_output(const char *path, GError **errp);
 
 /*

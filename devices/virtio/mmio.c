@@ -124,7 +124,15 @@ static void tr_schedule(struct virtio_dev *dev, void (*fn)(struct virtio_dev *de
 {
     struct scheduled *s = g_new(struct scheduled, 1);
     *s = (struct scheduled){ .t = of(dev), .fn = fn, .data = data };
-    g_main_context_invoke_full(of(dev)->io_ctx, G_PRIORITY_DEFAULT, run_scheduled, s, g_free);
+    /* Always a source on the I/O context, never g_main_context_invoke(): that
+     * calls @fn at once when the caller owns the context (the I/O thread,
+     * inside queue_notify with t->lock held: a self-deadlock) or when nobody
+     * owns it yet (the thread is still starting: @fn on the wrong thread). */
+    GSource *src = g_idle_source_new();
+    g_source_set_priority(src, G_PRIORITY_DEFAULT);
+    g_source_set_callback(src, run_scheduled, s, g_free);
+    g_source_attach(src, of(dev)->io_ctx);
+    g_source_unref(src);
 }
 
 static const struct virtio_transport_ops transport_ops = {
@@ -207,7 +215,10 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
     }
     if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
         if (!(v & VIRTIO_STATUS_FEATURES_OK)) {
-            v |= VIRTIO_STATUS_NEEDS_RESET;
+            /* 3.1.1: no DRIVER_OK without accepted features. The device was
+             * not activated, so DRIVER_OK must not stick: with it set the
+             * I/O thread would serve queues of an inactive device. */
+            v = (v & ~VIRTIO_STATUS_DRIVER_OK) | VIRTIO_STATUS_NEEDS_RESET;
         } else {
             for (unsigned i = 0; i < t->dev->n_queues; i++) {
                 t->queues[i].event_idx = virtio_has_feature(t->dev, VIRTIO_F_EVENT_IDX);
@@ -486,16 +497,36 @@ static gboolean sync_done(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-void virtio_mmio_sync(struct virtio_mmio *t)
+static void sync_round(struct virtio_mmio *t)
 {
     struct sync_point sp = { .done = false };
     g_mutex_init(&sp.lock);
     g_cond_init(&sp.cond);
-    g_main_context_invoke(t->io_ctx, sync_done, &sp);
+    /* A source, not g_main_context_invoke(), which would run sync_done()
+     * right here if the I/O thread has not acquired its context yet. */
+    GSource *src = g_idle_source_new();
+    g_source_set_priority(src, G_PRIORITY_DEFAULT);
+    g_source_set_callback(src, sync_done, &sp, NULL);
+    g_source_attach(src, t->io_ctx);
+    g_source_unref(src);
     g_mutex_lock(&sp.lock);
     while (!sp.done)
         g_cond_wait(&sp.cond, &sp.lock);
     g_mutex_unlock(&sp.lock);
     g_cond_clear(&sp.cond);
     g_mutex_clear(&sp.lock);
+}
+
+void virtio_mmio_sync(struct virtio_mmio *t)
+{
+    /*
+     * Two rounds: the first may be dispatched by an iteration whose poll()
+     * ran before our caller's last eventfd write (GLib checks sources added
+     * after the poll). The second is attached after the first completed, so
+     * it is dispatched only by an iteration that polled after that write,
+     * and the notify sources, attached earlier at the same priority, are
+     * dispatched before it.
+     */
+    sync_round(t);
+    sync_round(t);
 }

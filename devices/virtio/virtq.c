@@ -218,6 +218,9 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 
 bool virtq_should_notify(struct virtq *q)
 {
+    /* A queue the driver never set up has no rings to read (nor anyone to tell). */
+    if (!q->ready)
+        return false;
     /* Order the used index store before reading the driver's event fields. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!q->event_idx)
@@ -274,7 +277,9 @@ bool virtq_load(struct virtq *q, const struct virtq_state *st, GError **errp)
     if (!virtq_start(q, errp))
         return false;
     /* The used index in memory must be what we saved: it is ours to write. */
-    if (q->used->idx != q->used_idx)
+    if (q->used->idx != q->used_idx) {
+        q->ready = false;   /* a refused snapshot must not leave a live queue */
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "saved used index %u, ring has %u", q->used_idx, q->used->idx);
+    }
     return true;
 }

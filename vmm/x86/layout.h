@@ -27,10 +27,12 @@
 #define X86_IOAPIC_ADDR       0xfec00000ULL
 #define X86_LAPIC_ADDR        0xfee00000ULL
 
-/* Virtio-mmio windows, one 4 KiB page and one GSI each (later issues). */
+/* Virtio-mmio windows, one 4 KiB page and one GSI each. The GSIs are ISA
+ * IRQs no legacy device here uses (4 is COM1, 8 the RTC, 13 the FPU), so
+ * the MP table's identity ISA wiring covers them. */
 #define X86_VIRTIO_MMIO_BASE  0xd0000000ULL
 #define X86_VIRTIO_MMIO_SIZE  0x1000ULL
-#define X86_VIRTIO_GSI_BASE   5
+#define X86_VIRTIO_GSIS       { 5, 6, 7, 9, 10, 11, 12, 14, 15 }
 
 /* Legacy ISA devices. */
 #define X86_COM1_PORT  0x3f8

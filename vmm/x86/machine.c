@@ -24,6 +24,7 @@
 #include "x86/layout.h"
 #include "x86/mptable.h"
 #include "x86/pvm.h"
+#include "blk.h"
 
 struct arch_vm {
     bool pvm;                       /* PVM-host workarounds active */
@@ -123,8 +124,39 @@ static struct chardev *serial_backend(struct vm *vm, GError **errp)
     return chardev_stdio_new(vm->ctx, out_fd, cfg->serial_in_stdio, user_quit, vm, errp);
 }
 
+static void free_blk(void *opaque)
+{
+    virtio_blk_free(opaque);
+}
+
+/* Virtio devices: one 4 KiB window and one GSI each, in config order. */
+static bool create_virtio_devices(struct vm *vm, GError **errp)
+{
+    static const unsigned gsis[] = X86_VIRTIO_GSIS;
+    unsigned slot = 0;
+    if (vm->cfg->disks->len > G_N_ELEMENTS(gsis))
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
+                           G_N_ELEMENTS(gsis));
+    for (guint i = 0; i < vm->cfg->disks->len; i++, slot++) {
+        const struct config_disk *d = g_ptr_array_index(vm->cfg->disks, i);
+        g_autoptr(GError) err = NULL;
+        struct block_backend *be = block_file_open(d->path, d->readonly, &err);
+        if (!be)
+            return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "[disk \"%s\"] path: %s", d->name,
+                               err->message);
+        struct virtio_blk *blk = virtio_blk_new(d->name, be);
+        if (!vm_add_virtio_mmio(vm, virtio_blk_dev(blk), free_blk, blk,
+                                X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE,
+                                gsis[slot], errp))
+            return false;
+    }
+    return true;
+}
+
 bool arch_create_devices(struct vm *vm, GError **errp)
 {
+    if (!create_virtio_devices(vm, errp))
+        return false;
     vm->serial_chr = serial_backend(vm, errp);
     if (!vm->serial_chr)
         return false;
@@ -147,7 +179,7 @@ bool arch_create_devices(struct vm *vm, GError **errp)
 static char *build_cmdline(struct vm *vm)
 {
     const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
-    GString *extra = g_string_new(NULL);
+    GString *extra = g_string_new(vm->extra_cmdline->str);
     if (vm->arch->pvm)
         g_string_append_printf(extra, " %s", x86_pvm_cmdline);
     const char *dashes = strstr(user, " -- ");

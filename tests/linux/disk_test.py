@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""virtio-blk with the real guest: an ext4 image made on the host with
+`mke2fs -d` is mounted in the guest, which checks a file, writes a new one,
+syncs and reboots; the host then reads the new file out of the image with
+debugfs and compares bytes. A second boot attaches the same image
+read-only: the guest's write must fail.
+
+  disk_test.py --kvmkit PATH [--guest-dir DIR]"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+PAYLOAD = "kvmkit-disk-test-payload-0123456789"
+
+
+def run_guest(a, cmd, expects, extra):
+    argv = [sys.executable, os.path.join(here, "run_linux.py"), "--kvmkit", a.kvmkit,
+            "--cmd", cmd]
+    if a.guest_dir:
+        argv += ["--guest-dir", a.guest_dir]
+    for e in expects:
+        argv += ["--expect", e]
+    argv += ["--"] + extra
+    return subprocess.call(argv)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kvmkit", required=True)
+    ap.add_argument("--guest-dir")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kvmkit-disk-") as tmp:
+        root = os.path.join(tmp, "root")
+        os.mkdir(root)
+        with open(os.path.join(root, "hello.txt"), "w") as f:
+            f.write("hello from the host\n")
+        img = os.path.join(tmp, "disk.img")
+        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", root, img, "16M"], check=True)
+        print(f"image: {img} ({os.path.getsize(img)} bytes), made with mke2fs -d", flush=True)
+
+        rc = run_guest(a,
+                       "mount -t ext4 /dev/vda /mnt && cat /mnt/hello.txt && "
+                       f"echo {PAYLOAD} > /mnt/new.txt && sync && umount /mnt && echo disk-rw-ok",
+                       ["^hello from the host$", "^disk-rw-ok$", "virtio_blk virtio0: .*vda"],
+                       ["--memory", "256M", "--disk", img])
+        if rc != 0:
+            return rc
+        out = subprocess.run(["debugfs", "-R", "cat /new.txt", img], capture_output=True,
+                             text=True).stdout
+        if out.strip() != PAYLOAD:
+            print(f"FAIL: /new.txt in the image holds {out!r}, expected {PAYLOAD!r}")
+            return 1
+        print("host: /new.txt in the image matches what the guest wrote")
+
+        rc = run_guest(a,
+                       "mount -t ext4 -o ro /dev/vda /mnt; cat /mnt/new.txt; "
+                       "if echo x > /mnt/ro.txt; then echo write-succeeded; else echo write-failed; fi",
+                       [f"^{PAYLOAD}$", "^write-failed$"],
+                       ["--memory", "256M", "--disk", img + ",ro"])
+        if rc != 0:
+            return rc
+        out = subprocess.run(["debugfs", "-R", "ls -l /", img], capture_output=True,
+                             text=True).stdout
+        if "ro.txt" in out:
+            print("FAIL: a file appeared on the read-only disk")
+            return 1
+        print("host: the read-only boot left the image unchanged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
