@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Raw image files, and an in-memory disk for tests. */
-#define _GNU_SOURCE
 #include "block.h"
 
 #include <errno.h>

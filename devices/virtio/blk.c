@@ -291,7 +291,8 @@ struct virtio_blk *virtio_blk_new(const char *name, struct block_backend *backen
 {
     struct virtio_blk *blk = g_new0(struct virtio_blk, 1);
     blk->backend = backend;
-    strncpy(blk->id, name, ID_BYTES);   /* not NUL-terminated at 20 bytes, per spec */
+    /* 20 bytes, NUL-padded, not terminated when the name fills them (5.2.6). */
+    memcpy(blk->id, name, MIN(strlen(name), (size_t)ID_BYTES));
     blk->dev.name = g_strdup_printf("virtio-blk %s", name);
     blk->dev.device_id = 2;
     blk->dev.n_queues = 1;
