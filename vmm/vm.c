@@ -7,9 +7,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/kvm.h>
-
 #include <sys/eventfd.h>
+#include <linux/kvm.h>
 
 #include "arch.h"
 #include "mmio.h"
@@ -136,10 +135,9 @@ struct vm_virtio {
 
 static void irqfd_trigger(void *opaque)
 {
-    uint64_t one = 1;
     struct vm_virtio *v = opaque;
     /* EAGAIN: the counter is saturated, an interrupt is already pending. */
-    if (write(v->irqfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+    if (eventfd_write(v->irqfd, 1) < 0 && errno != EAGAIN)
         log_warn_once("irqfd", "irqfd write: %s", g_strerror(errno));
 }
 

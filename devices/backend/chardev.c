@@ -194,35 +194,38 @@ static void stdio_deliver(struct chardev_stdio *s, const uint8_t *buf, size_t le
 
 static gboolean stdio_start_watch(gpointer opaque);
 
+/* The watch is being removed by returning G_SOURCE_REMOVE from it. */
+static void stdio_forget_watch(struct chardev_stdio *s)
+{
+    g_mutex_lock(&s->lock);
+    g_source_unref(s->in_source);
+    s->in_source = NULL;
+    g_mutex_unlock(&s->lock);
+}
+
 static gboolean stdio_readable(gint fd, GIOCondition cond, gpointer opaque)
 {
     struct chardev_stdio *s = opaque;
     (void)cond;
-    size_t room = s->chr.fe ? s->chr.fe->can_receive(s->chr.fe_opaque) : 0;
+    /* The watch only runs once a front end is attached (chardev_attach). */
+    size_t room = s->chr.fe->can_receive(s->chr.fe_opaque);
     if (room == 0) {
         /* Wait for accept_input(). It may have run between can_receive()
          * and here while the watch still existed, so look once more. */
-        g_mutex_lock(&s->lock);
-        g_source_unref(s->in_source);
-        s->in_source = NULL;
-        g_mutex_unlock(&s->lock);
+        stdio_forget_watch(s);
         if (s->chr.fe->can_receive(s->chr.fe_opaque) > 0)
             stdio_start_watch(s);
         return G_SOURCE_REMOVE;
     }
     uint8_t buf[256];
-    /* With an escape pending, read one byte at a time so the count of
-     * delivered bytes never exceeds room. Escape bytes are dropped, so
-     * delivering at most what was read is always within room. */
+    /* Escape bytes are dropped, so delivering at most what was read is
+     * always within room. */
     ssize_t n = read(fd, buf, MIN(room, sizeof(buf)));
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return G_SOURCE_CONTINUE;
     if (n <= 0) {
         s->eof = true;
-        g_mutex_lock(&s->lock);
-        g_source_unref(s->in_source);
-        s->in_source = NULL;
-        g_mutex_unlock(&s->lock);
+        stdio_forget_watch(s);
         return G_SOURCE_REMOVE;
     }
     stdio_deliver(s, buf, n);

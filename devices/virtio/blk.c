@@ -162,7 +162,7 @@ static bool handle_request(struct virtio_blk *blk, struct virtq_elem *e, uint32_
     *written = 0;
     if (e->in_len < 1)
         return false;   /* nowhere to put the status: the driver broke the ring */
-    struct iovec *last = (struct iovec *)&in[e->n_in - 1];
+    const struct iovec *last = &in[e->n_in - 1];
     while (last->iov_len == 0 && last > in)
         last--;
     if (last->iov_len == 0)

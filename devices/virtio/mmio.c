@@ -55,6 +55,13 @@ struct virtio_mmio {
     GThread *io_thread;
 };
 
+/* Signals an eventfd. It can only fail with EAGAIN, when the counter is
+ * saturated: a wake-up is pending anyway. */
+static void kick(int fd)
+{
+    (void)eventfd_write(fd, 1);
+}
+
 static struct virtio_mmio *of(struct virtio_dev *dev)
 {
     return dev->transport_opaque;
@@ -154,9 +161,9 @@ static gboolean on_queue_notify(gint fd, GIOCondition cond, gpointer opaque)
 {
     struct notify_source *ns = opaque;
     struct virtio_mmio *t = ns->t;
-    uint64_t n;
+    eventfd_t n;
     (void)cond;
-    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+    if (eventfd_read(fd, &n) < 0 && errno != EAGAIN)
         return G_SOURCE_CONTINUE;
     g_mutex_lock(&t->lock);
     if (!t->broken && (t->status & VIRTIO_STATUS_DRIVER_OK) && t->queues[ns->index].ready)
@@ -229,10 +236,8 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
                 t->dev->ops->activate(t->dev);
             /* Buffers made available before DRIVER_OK are served now. */
             for (unsigned i = 0; i < t->dev->n_queues; i++)
-                if (t->queues[i].ready) {
-                    uint64_t one = 1;
-                    if (write(t->notify_fd[i], &one, sizeof(one)) < 0) { /* counter full: already pending */ }
-                }
+                if (t->queues[i].ready)
+                    kick(t->notify_fd[i]);
             return;
         }
     }
@@ -314,10 +319,8 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
         }
         break;
     case REG_QUEUE_NOTIFY:
-        if (v < t->dev->n_queues) {
-            uint64_t one = 1;
-            if (write(t->notify_fd[v], &one, sizeof(one)) < 0) { /* already pending */ }
-        }
+        if (v < t->dev->n_queues)
+            kick(t->notify_fd[v]);
         break;
     case REG_INTERRUPT_ACK:
         __atomic_fetch_and(&t->interrupt_status, ~v, __ATOMIC_SEQ_CST);
@@ -453,8 +456,7 @@ void virtio_mmio_free(struct virtio_mmio *t)
     if (!t)
         return;
     if (t->io_thread) {
-        uint64_t one = 1;
-        if (write(t->stop_fd, &one, sizeof(one)) < 0) { /* cannot fail for a fresh eventfd */ }
+        kick(t->stop_fd);
         g_thread_join(t->io_thread);
     }
     g_main_loop_unref(t->io_loop);

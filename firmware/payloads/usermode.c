@@ -2,7 +2,7 @@
 /*
  * Enters CPL3 with IRETQ and comes back through SYSCALL and a
  * page fault, the ways a 64-bit Linux process enters its kernel (INT 0x80 is
- * not one: PVM turns it into #GP), printing the
+ * not one; on the PVM host it did not reach a DPL3 gate), printing the
  * privilege level each handler runs at:
  *   KVMKIT-USER-SYSCALL cpl=N   N is 0 on real hardware; 3 on the PVM hosts
  *                               this project runs on (docs/platform.md), which

@@ -133,11 +133,10 @@ static void free_blk(void *opaque)
 static bool create_virtio_devices(struct vm *vm, GError **errp)
 {
     static const unsigned gsis[] = X86_VIRTIO_GSIS;
-    unsigned slot = 0;
     if (vm->cfg->disks->len > G_N_ELEMENTS(gsis))
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
                            G_N_ELEMENTS(gsis));
-    for (guint i = 0; i < vm->cfg->disks->len; i++, slot++) {
+    for (guint i = 0; i < vm->cfg->disks->len; i++) {
         const struct config_disk *d = g_ptr_array_index(vm->cfg->disks, i);
         g_autoptr(GError) err = NULL;
         struct block_backend *be = block_file_open(d->path, d->readonly, &err);
@@ -146,8 +145,8 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
                                err->message);
         struct virtio_blk *blk = virtio_blk_new(d->name, be);
         if (!vm_add_virtio_mmio(vm, virtio_blk_dev(blk), free_blk, blk,
-                                X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE,
-                                gsis[slot], errp))
+                                X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE,
+                                gsis[i], errp))
             return false;
     }
     return true;
