@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cmos_rtc.h"
+#include "snap.h"
 
 #include <string.h>
 #include <glib.h>
@@ -158,4 +159,41 @@ void cmos_rtc_free(struct cmos_rtc *rtc)
         return;
     g_mutex_clear(&rtc->lock);
     g_free(rtc);
+}
+
+/* ---- snapshot ---- */
+
+#define SNAP_VERSION 1
+
+/* The guest's clock is saved as its offset from the host's, so a restored
+ * guest reads the time of day, not the time of the save. */
+void cmos_rtc_save(struct cmos_rtc *rtc, struct snap_out *o, const char *node)
+{
+    g_mutex_lock(&rtc->lock);
+    snap_begin(o, node, SNAP_VERSION);
+    snap_put_u64(o, "offset", (uint64_t)(int64_t)rtc->offset);
+    snap_put_u32(o, "index", rtc->index);
+    snap_put_bytes(o, "ram", rtc->ram, sizeof(rtc->ram));
+    snap_end(o);
+    g_mutex_unlock(&rtc->lock);
+}
+
+bool cmos_rtc_load(struct cmos_rtc *rtc, const struct snap_in *parent, const char *node,
+                   GError **errp)
+{
+    struct snap_in n;
+    uint64_t offset;
+    uint32_t index;
+    uint8_t ram[sizeof(rtc->ram)];
+    if (!snap_child(parent, node, SNAP_VERSION, &n, NULL, errp) ||
+        !snap_get_u64(&n, "offset", &offset, errp) ||
+        !snap_get_u32(&n, "index", &index, errp) ||
+        !snap_get_bytes(&n, "ram", ram, sizeof(ram), errp))
+        return false;
+    g_mutex_lock(&rtc->lock);
+    rtc->offset = (time_t)(int64_t)offset;
+    rtc->index = index & 0x7f;
+    memcpy(rtc->ram, ram, sizeof(ram));
+    g_mutex_unlock(&rtc->lock);
+    return true;
 }

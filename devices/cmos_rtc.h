@@ -22,4 +22,10 @@ void cmos_rtc_free(struct cmos_rtc *rtc);
 /* Register on the port bus at 0x70, 2 ports. */
 extern const struct bus_ops cmos_rtc_ops;
 
+struct snap_out;
+struct snap_in;
+/* Saves the device as child @node; loads it back (snapshots, see snap.h). */
+void cmos_rtc_save(struct cmos_rtc *rtc, struct snap_out *o, const char *node);
+bool cmos_rtc_load(struct cmos_rtc *rtc, const struct snap_in *parent, const char *node, GError **errp);
+
 #endif

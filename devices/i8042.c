@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "i8042.h"
+#include "snap.h"
 
 #include <glib.h>
 
@@ -137,4 +138,35 @@ void i8042_free(struct i8042 *k)
         return;
     g_mutex_clear(&k->lock);
     g_free(k);
+}
+
+/* ---- snapshot ---- */
+
+#define SNAP_VERSION 1
+
+void i8042_save(struct i8042 *k, struct snap_out *o, const char *node)
+{
+    g_mutex_lock(&k->lock);
+    snap_begin(o, node, SNAP_VERSION);
+    const uint8_t regs[] = { k->status, k->command_byte, k->outport, k->pending_cmd, k->out };
+    snap_put_bytes(o, "regs", regs, sizeof(regs));
+    snap_end(o);
+    g_mutex_unlock(&k->lock);
+}
+
+bool i8042_load(struct i8042 *k, const struct snap_in *parent, const char *node, GError **errp)
+{
+    struct snap_in n;
+    uint8_t regs[5];
+    if (!snap_child(parent, node, SNAP_VERSION, &n, NULL, errp) ||
+        !snap_get_bytes(&n, "regs", regs, sizeof(regs), errp))
+        return false;
+    g_mutex_lock(&k->lock);
+    k->status = regs[0];
+    k->command_byte = regs[1];
+    k->outport = regs[2];
+    k->pending_cmd = regs[3];
+    k->out = regs[4];
+    g_mutex_unlock(&k->lock);
+    return true;
 }

@@ -20,4 +20,10 @@ void i8042_free(struct i8042 *k);
 extern const struct bus_ops i8042_data_ops;
 extern const struct bus_ops i8042_cmd_ops;
 
+struct snap_out;
+struct snap_in;
+/* Saves the device as child @node; loads it back (snapshots, see snap.h). */
+void i8042_save(struct i8042 *k, struct snap_out *o, const char *node);
+bool i8042_load(struct i8042 *k, const struct snap_in *parent, const char *node, GError **errp);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "serial16550.h"
+#include "snap.h"
 
 #include <string.h>
 
@@ -331,4 +332,59 @@ void serial16550_get_regs(struct serial16550 *s, struct serial16550_regs *out)
         .fcr = s->fcr, .dll = s->dll, .dlm = s->dlm, .rx_count = s->rx_count,
     };
     g_mutex_unlock(&s->lock);
+}
+
+/* ---- snapshot ---- */
+
+#define SNAP_VERSION 1
+
+void serial16550_save(struct serial16550 *s, struct snap_out *o, const char *node)
+{
+    g_mutex_lock(&s->lock);
+    snap_begin(o, node, SNAP_VERSION);
+    const uint8_t regs[] = { s->ier, s->lcr, s->mcr, s->lsr, s->msr, s->scr, s->fcr,
+                             s->dll, s->dlm, s->thr_ipending };
+    snap_put_bytes(o, "regs", regs, sizeof(regs));
+    uint8_t fifo[FIFO_SIZE];
+    for (unsigned i = 0; i < s->rx_count; i++)
+        fifo[i] = s->rx_fifo[(s->rx_head + i) % FIFO_SIZE];
+    snap_put_bytes(o, "rx-fifo", fifo, s->rx_count);
+    snap_end(o);
+    g_mutex_unlock(&s->lock);
+}
+
+bool serial16550_load(struct serial16550 *s, const struct snap_in *parent, const char *node,
+                      GError **errp)
+{
+    struct snap_in n;
+    uint8_t regs[10];
+    size_t fifo_len;
+    const uint8_t *fifo;
+    if (!snap_child(parent, node, SNAP_VERSION, &n, NULL, errp) ||
+        !snap_get_bytes(&n, "regs", regs, sizeof(regs), errp) ||
+        !(fifo = snap_get_blob(&n, "rx-fifo", &fifo_len, errp)))
+        return false;
+    if (fifo_len > FIFO_SIZE)
+        return snap_bad(&n, "rx-fifo", errp, "%zu bytes, the FIFO holds %d", fifo_len,
+                        FIFO_SIZE);
+    g_mutex_lock(&s->lock);
+    s->ier = regs[0] & 0x0f;
+    s->lcr = regs[1];
+    s->mcr = regs[2] & 0x1f;
+    s->lsr = regs[3];
+    s->msr = regs[4];
+    s->scr = regs[5];
+    s->fcr = regs[6];
+    s->dll = regs[7];
+    s->dlm = regs[8];
+    s->thr_ipending = regs[9] != 0;
+    memcpy(s->rx_fifo, fifo, fifo_len);
+    s->rx_head = 0;
+    s->rx_count = MIN((unsigned)fifo_len, rx_capacity(s));
+    /* Derived state: the line level follows the registers. */
+    s->irq_level = pending_iir(s) != IIR_NO_INT && (s->mcr & MCR_OUT2);
+    irq_line_set(&s->irq, s->irq_level);
+    g_mutex_unlock(&s->lock);
+    chardev_accept_input(s->chr);
+    return true;
 }

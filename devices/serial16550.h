@@ -41,4 +41,12 @@ struct serial16550_regs {
 };
 void serial16550_get_regs(struct serial16550 *s, struct serial16550_regs *out);
 
+struct snap_out;
+struct snap_in;
+/* Saves registers and the receive FIFO as child @node (any thread). */
+void serial16550_save(struct serial16550 *s, struct snap_out *o, const char *node);
+/* Loads child @node of @parent, then re-derives the interrupt line. */
+bool serial16550_load(struct serial16550 *s, const struct snap_in *parent, const char *node,
+                      GError **errp);
+
 #endif

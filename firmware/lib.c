@@ -46,6 +46,13 @@ void serial_put_dec(uint64_t v)
     serial_puts(buf + n);
 }
 
+void serial_put_printable(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        serial_putc(b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?');
+}
+
 int serial_getc(void)
 {
     while (!(inb(COM1 + 5) & LSR_DR))
@@ -63,6 +70,32 @@ const char *boot_cmdline(const void *boot_params)
     uint64_t hi = *(const uint32_t *)(bp + 0x0c8);
     uint64_t p = lo | hi << 32;
     return p ? (const char *)p : "";
+}
+
+const char *cmdline_value(const char *cmdline, const char *key)
+{
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *k = key;
+        while (*k && *p == *k)
+            p++, k++;
+        if (!*k && *p == '=')   /* p started at a token: a whole-key match */
+            return p + 1;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return NULL;
+}
+
+uint64_t parse_dec(const char *s, uint64_t def)
+{
+    if (!s || *s < '0' || *s > '9')
+        return def;
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    return v;
 }
 
 void reset_via_i8042(void)

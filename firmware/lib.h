@@ -37,9 +37,18 @@ void serial_puts(const char *s);
 void serial_put_hex(uint64_t v);
 void serial_put_dec(uint64_t v);
 int serial_getc(void);  /* blocks until a byte arrives */
+/* Prints @n bytes of @p, each non-printable one as '?'. */
+void serial_put_printable(const void *p, size_t n);
 
 /* The command line from boot_params (NULL-safe: returns "" if none). */
 const char *boot_cmdline(const void *boot_params);
+
+/* The value of KEY=VALUE on @cmdline (a pointer into it, ended by a space
+ * or NUL), or NULL if KEY is absent. */
+const char *cmdline_value(const char *cmdline, const char *key);
+
+/* The decimal number at @s (stops at the first non-digit); @def if none. */
+uint64_t parse_dec(const char *s, uint64_t def);
 
 /* Ends the VM the way Linux's reboot=k does; kvmkit exits 0. */
 __attribute__((noreturn)) void reset_via_i8042(void);

@@ -6,12 +6,14 @@ set -euo pipefail
 PACKAGES=(
     # build
     build-essential patch meson ninja-build pkg-config python3
-    libglib2.0-dev libslirp-dev libfdt-dev libseccomp-dev check
+    libglib2.0-dev libslirp-dev libfdt-dev libseccomp-dev check libjson-glib-dev
     # demo/test guest (firmware/linux/build-guest.sh)
     linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio
     busybox-static e2fsprogs
     # tests and tools
     device-tree-compiler valgrind
+    # fuzzing (tests/fuzz/run.sh): clang and its libFuzzer/sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 
 missing=()

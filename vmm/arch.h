@@ -40,6 +40,17 @@ bool arch_handle_exit(struct vcpu *vcpu);
 /* Registers, segments and the bytes at RIP, for fatal errors. */
 void arch_dump_vcpu(struct vcpu *vcpu, FILE *out);
 
+struct snap_out;
+struct snap_in;
+
+/*
+ * Snapshots (main thread, vCPUs parked or not started): the CPU state of
+ * every vCPU, the interrupt controllers, timers and the board's devices.
+ * Load refuses state that does not fit this host or machine.
+ */
+bool arch_save_state(struct vm *vm, struct snap_out *o, GError **errp);
+bool arch_load_state(struct vm *vm, const struct snap_in *root, GError **errp);
+
 void arch_vm_destroy(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 

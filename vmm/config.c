@@ -11,6 +11,7 @@
  * would each make a file of their own.
  */
 #include "config.h"
+#include "net_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,7 @@ enum key_kind {
     KIND_STRING,   /* char *: at most max bytes */
     KIND_ENUM,     /* an enum (int-sized): index into choices */
     KIND_PATH,     /* char *: made absolute against the origin's base dir */
-    KIND_CHAR_OUT, /* struct config_char: stdio | none | file:PATH */
+    KIND_CHAR_OUT, /* struct config_char: stdio | none | file:PATH (| pty) */
     KIND_CHAR_IN,  /* bool: stdio (true) | none (false) */
     KIND_BOOL,     /* bool: true|yes|on|1 or false|no|off|0, any case */
 };
@@ -39,6 +40,7 @@ enum key_flags {
     KEY_REQUIRED = 1 << 0,  /* pointer kinds only: config_finish fails if NULL */
     KEY_READ_FILE = 1 << 1, /* PATH: must be a readable regular file */
     KEY_EMPTY_OK = 1 << 2,  /* STRING: "" is a valid value */
+    KEY_PTY_OK = 1 << 3,    /* CHAR_OUT: "pty" is a valid value */
 };
 
 struct key_desc {
@@ -54,6 +56,8 @@ struct key_desc {
     const char *flag;     /* dedicated `run` flag without "--", or NULL */
     const char *flag_arg; /* its placeholder in --help */
     const char *doc;
+    /* STRING: further checks; false with *expected set ("expected ...") */
+    bool (*check)(const char *value, char **expected);
 };
 
 /*
@@ -93,31 +97,45 @@ static void disk_init(struct vm_config *cfg)
     cfg->disks = g_ptr_array_new_with_free_func(disk_free);
 }
 
+/* Instances of named sections are structs that start with `char *name`,
+ * kept in a GPtrArray. */
+static void *named_nth(GPtrArray *all, size_t i, const char **name)
+{
+    char **inst;
+
+    if (!all || i >= all->len)
+        return NULL;
+    inst = g_ptr_array_index(all, i);
+    if (name)
+        *name = *inst;
+    return inst;
+}
+
+static void *named_instance(GPtrArray *all, size_t size, const char *name,
+                            bool *created)
+{
+    char **inst;
+
+    for (size_t i = 0; (inst = named_nth(all, i, NULL)) != NULL; i++)
+        if (strcmp(*inst, name) == 0)
+            return inst;
+    inst = g_malloc0(size);
+    *inst = g_strdup(name);
+    g_ptr_array_add(all, inst);
+    *created = true;
+    return inst;
+}
+
 static void *disk_nth(struct vm_config *cfg, size_t i, const char **name)
 {
-    struct config_disk *d;
-
-    if (!cfg->disks || i >= cfg->disks->len)
-        return NULL;
-    d = g_ptr_array_index(cfg->disks, i);
-    if (name)
-        *name = d->name;
-    return d;
+    return named_nth(cfg->disks, i, name);
 }
 
 static void *disk_instance(struct vm_config *cfg, const char *name,
                            bool *created)
 {
-    struct config_disk *d;
-
-    for (size_t i = 0; (d = disk_nth(cfg, i, NULL)) != NULL; i++)
-        if (strcmp(d->name, name) == 0)
-            return d;
-    d = g_new0(struct config_disk, 1);
-    d->name = g_strdup(name);
-    g_ptr_array_add(cfg->disks, d);
-    *created = true;
-    return d;
+    return named_instance(cfg->disks, sizeof(struct config_disk), name,
+                          created);
 }
 
 static void disk_clear(struct vm_config *cfg)
@@ -125,23 +143,99 @@ static void disk_clear(struct vm_config *cfg)
     g_clear_pointer(&cfg->disks, g_ptr_array_unref);
 }
 
+/* [net "NAME"]: cfg->nets, a GPtrArray of struct config_net.  The key
+ * fields are freed by config_clear() before the array. */
+#define MAX_NETS 4
+
+static void net_free(void *p)
+{
+    struct config_net *n = p;
+    g_free(n->name);
+    g_free(n);
+}
+
+static void net_init(struct vm_config *cfg)
+{
+    cfg->nets = g_ptr_array_new_with_free_func(net_free);
+}
+
+static void *net_nth(struct vm_config *cfg, size_t i, const char **name)
+{
+    return named_nth(cfg->nets, i, name);
+}
+
+static void *net_instance(struct vm_config *cfg, const char *name,
+                          bool *created)
+{
+    return named_instance(cfg->nets, sizeof(struct config_net), name,
+                          created);
+}
+
+static void net_clear(struct vm_config *cfg)
+{
+    g_clear_pointer(&cfg->nets, g_ptr_array_unref);
+}
+
+/* Value checks of the [net] keys, in config.c's "expected ..." form. */
+static bool check_mac(const char *v, char **expected)
+{
+    uint8_t mac[6];
+    return net_config_parse_mac(v, mac, expected);
+}
+
+static bool check_hostfwd(const char *v, char **expected)
+{
+    struct net_hostfwd *fwd = NULL;
+    unsigned n;
+    bool ok = net_config_parse_hostfwds(v, &fwd, &n, expected);
+    g_free(fwd);
+    return ok;
+}
+
+static bool check_subnet(const char *v, char **expected)
+{
+    struct in_addr net, mask;
+    return net_config_parse_subnet(v, &net, &mask, expected);
+}
+
+static bool check_ipv4(const char *v, char **expected)
+{
+    struct in_addr a;
+    return net_config_parse_ipv4(v, &a, expected);
+}
+
 static const struct section_desc sections[] = {
     { .name = "machine", .doc = "The virtual machine itself." },
     { .name = "boot", .doc = "What to boot: a Linux kernel (bzImage)." },
     { .name = "serial", .doc = "The 16550 serial port (ttyS0)." },
+    { .name = "console", .doc = "The virtio console (hvc0, then the "
+                                "guest's /dev/console)." },
+    { .name = "control", .doc = "The control socket (docs/control.md)." },
+    { .name = "snapshot", .doc = "Restoring a saved VM (docs/snapshot-format.md)." },
     { .name = "disk", .name_max = 20, .init = disk_init,
       .instance = disk_instance, .nth = disk_nth, .clear = disk_clear,
       .doc = "A virtio-blk disk; NAME (1 to 20 of A-Z a-z 0-9 _ . -)\n"
              "  is its serial.  Disks appear as /dev/vda, /dev/vdb, ... in "
              "the order\n  first named, at most 8; --disk PATH[,ro] adds "
              "one named disk0, disk1, ..." },
+    { .name = "net", .name_max = 20, .init = net_init,
+      .instance = net_instance, .nth = net_nth, .clear = net_clear,
+      .doc = "A virtio-net NIC (docs/networking.md); NAME (1 to 20 of\n"
+             "  A-Z a-z 0-9 _ . -) names it in messages.  NICs appear as "
+             "eth0, eth1, ...\n  in the order first named, at most 4; "
+             "--net BACKEND[,KEY=VALUE...] adds one\n  named net0, net1, ..." },
 };
 
 static const char *const pvm_choices[] = { "auto", "on", "off", NULL };
+static const char *const net_backend_choices[] = { "user", "tap", NULL };
+G_STATIC_ASSERT(sizeof(enum config_net_backend) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
+static const char *const console_choices[] = { "none", "virtio", NULL };
+G_STATIC_ASSERT(sizeof(enum config_console) == sizeof(int));
 
 #define CFG(field) offsetof(struct vm_config, field)
 #define DISK(field) offsetof(struct config_disk, field)
+#define NET(field) offsetof(struct config_net, field)
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
@@ -180,12 +274,79 @@ static const struct key_desc keys[] = {
     { .section = "serial", .key = "input", .kind = KIND_CHAR_IN,
       .offset = CFG(serial_in_stdio), .def = "stdio",
       .doc = "Whether the guest reads the VMM's stdin." },
+    { .section = "console", .key = "device", .kind = KIND_ENUM,
+      .offset = CFG(console), .choices = console_choices, .def = "none",
+      .flag = "console", .flag_arg = "none|virtio",
+      .doc = "virtio: a virtio-console whose hvc0 becomes the guest's "
+             "console (kvmkit appends console=hvc0)." },
+    { .section = "console", .key = "output", .kind = KIND_CHAR_OUT,
+      .offset = CFG(console_out), .flags = KEY_PTY_OK, .def = "stdio",
+      .flag = "console-output", .flag_arg = "stdio|none|pty|file:PATH",
+      .doc = "Where console output goes; pty makes a pseudo-terminal "
+             "(its path is printed) that is also the input." },
+    { .section = "console", .key = "input", .kind = KIND_CHAR_IN,
+      .offset = CFG(console_in_stdio), .def = "stdio",
+      .doc = "Whether the console reads the VMM's stdin; it then takes "
+             "it from [serial] unless [serial] input = stdio is given." },
+    { .section = "control", .key = "socket", .kind = KIND_PATH,
+      .offset = CFG(control_socket), .flag = "control", .flag_arg = "PATH",
+      .doc = "Unix socket for `kvmkit ctl` (created mode 0600; see "
+             "docs/control.md); none by default." },
+    { .section = "snapshot", .key = "restore", .kind = KIND_PATH,
+      .offset = CFG(snapshot_restore), .flags = KEY_READ_FILE,
+      .flag = "restore", .flag_arg = "PATH",
+      .doc = "Start from this snapshot instead of booting: the machine, "
+             "boot and disk settings come from it; [serial], [console] "
+             "and [control] from here." },
+    { .section = "snapshot", .key = "paused", .kind = KIND_BOOL,
+      .offset = CFG(snapshot_paused), .def = "false",
+      .doc = "After a restore, stay paused until `kvmkit ctl SOCKET "
+             "resume`." },
     { .section = "disk", .key = "path", .kind = KIND_PATH,
       .offset = DISK(path), .flags = KEY_REQUIRED | KEY_READ_FILE,
       .doc = "Disk image: a raw file, its size a multiple of 512." },
     { .section = "disk", .key = "readonly", .kind = KIND_BOOL,
       .offset = DISK(readonly), .def = "false",
       .doc = "Offer the disk read-only (VIRTIO_BLK_F_RO)." },
+    { .section = "net", .key = "backend", .kind = KIND_ENUM,
+      .offset = NET(backend), .choices = net_backend_choices, .def = "user",
+      .doc = "user: libslirp NAT, no privileges; tap: an existing host "
+             "tap interface." },
+    { .section = "net", .key = "mac", .kind = KIND_STRING, .max = 17,
+      .offset = NET(mac), .check = check_mac,
+      .doc = "The guest's MAC address; default: a locally administered "
+             "one derived\n      from [machine] name and the NIC's name." },
+    { .section = "net", .key = "hostfwd", .kind = KIND_STRING, .max = 4095,
+      .offset = NET(hostfwd), .flags = KEY_EMPTY_OK, .check = check_hostfwd,
+      .doc = "user: port forwards, separated by ';', each\n      "
+             "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT; HOSTADDR "
+             "defaults to\n      127.0.0.1, GUESTADDR to the first DHCP "
+             "address." },
+    { .section = "net", .key = "restrict", .kind = KIND_BOOL,
+      .offset = NET(restrict_), .def = "false",
+      .doc = "user: cut the guest off from everything but DHCP, DNS and "
+             "the port forwards." },
+    { .section = "net", .key = "net", .kind = KIND_STRING, .max = 18,
+      .offset = NET(net), .def = "10.0.2.0/24", .check = check_subnet,
+      .doc = "user: the guest's subnet." },
+    { .section = "net", .key = "host", .kind = KIND_STRING, .max = 15,
+      .offset = NET(host), .check = check_ipv4,
+      .doc = "user: gateway address (the host's 127.0.0.1 seen from the "
+             "guest);\n      default: network + 2 (10.0.2.2)." },
+    { .section = "net", .key = "dhcp-start", .kind = KIND_STRING, .max = 15,
+      .offset = NET(dhcp_start), .check = check_ipv4,
+      .doc = "user: first address DHCP hands out; default: network + 15 "
+             "(10.0.2.15)." },
+    { .section = "net", .key = "dns", .kind = KIND_STRING, .max = 15,
+      .offset = NET(dns), .check = check_ipv4,
+      .doc = "user: DNS forwarder address; default: network + 3 "
+             "(10.0.2.3)." },
+    { .section = "net", .key = "ifname", .kind = KIND_STRING, .max = 15,
+      .offset = NET(ifname), .check = net_config_check_ifname,
+      .doc = "tap: the host interface (required with backend = tap)." },
+    { .section = "net", .key = "offload", .kind = KIND_BOOL,
+      .offset = NET(offload), .def = "true",
+      .doc = "tap: vnet headers and checksum offload (IFF_VNET_HDR)." },
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -386,11 +547,13 @@ static bool parse_value(const struct key_desc *k, void *field,
                  strlen(value));
             return false;
         }
-        if (*value || (k->flags & KEY_EMPTY_OK)) {
+        if ((*value || (k->flags & KEY_EMPTY_OK)) &&
+            (!k->check || k->check(value, &expected))) {
             replace_string(field, g_strdup(value));
             return true;
         }
-        expected = g_strdup("a non-empty string");
+        if (!expected)
+            expected = g_strdup("a non-empty string");
         break;
     case KIND_ENUM:
         for (int i = 0; k->choices[i]; i++) {
@@ -410,9 +573,11 @@ static bool parse_value(const struct key_desc *k, void *field,
         break;
     case KIND_CHAR_OUT: {
         struct config_char *c = field;
-        if (strcmp(value, "stdio") == 0 || strcmp(value, "none") == 0) {
+        bool pty = (k->flags & KEY_PTY_OK) && strcmp(value, "pty") == 0;
+        if (strcmp(value, "stdio") == 0 || strcmp(value, "none") == 0 || pty) {
             g_clear_pointer(&c->path, g_free);
-            c->kind = value[0] == 's' ? CONFIG_CHAR_STDIO : CONFIG_CHAR_NONE;
+            c->kind = pty ? CONFIG_CHAR_PTY
+                    : value[0] == 's' ? CONFIG_CHAR_STDIO : CONFIG_CHAR_NONE;
             return true;
         }
         if (g_str_has_prefix(value, "file:") && value[5]) {
@@ -423,6 +588,8 @@ static bool parse_value(const struct key_desc *k, void *field,
         }
         expected = g_strdup(strcmp(value, "file:") == 0
                                 ? "a path after \"file:\""
+                            : k->flags & KEY_PTY_OK
+                                ? "stdio, none, pty or file:PATH"
                                 : "stdio, none or file:PATH");
         break;
     }
@@ -829,6 +996,14 @@ bool config_load_file(struct vm_config *cfg, const char *path, GError **errp)
         fail(errp, CONFIG_ERROR_FILE, path, "%s", err->message);
         return false;
     }
+    return config_load_data(cfg, path, text, len, dir, errp);
+}
+
+bool config_load_data(struct vm_config *cfg, const char *path, const char *text,
+                      size_t len, const char *dir, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+
     if (memchr(text, '\0', len)) {
         fail(errp, CONFIG_ERROR_SYNTAX, path,
              "expected a text file, got a NUL byte");
@@ -911,7 +1086,10 @@ static bool check_keys(struct vm_config *cfg, const char *section,
         g_autofree char *how = how_to_set(k);
         struct config_char *c = field;
 
-        if ((k->flags & KEY_REQUIRED) && !*(char **)field) {
+        /* Restoring: the snapshot describes the machine, not the flags. */
+        bool required = (k->flags & KEY_REQUIRED) &&
+                        !(cfg->snapshot_restore && !inst);
+        if (required && !*(char **)field) {
             /* "vm.conf: [disk \"root\"] path: required", naming where
              * get_instance() (which made every instance) first saw it */
             if (inst)
@@ -984,6 +1162,107 @@ static bool check_disks_distinct(struct vm_config *cfg, GError **errp)
     return ok;
 }
 
+/* An output file of [section] must not be an input of the VM, nor the
+ * serial port's output when section is the console. */
+static bool check_output_target(struct vm_config *cfg, const char *section,
+                                const char *out, GError **errp)
+{
+    g_autofree char *who = origin_of(cfg, section, "output");
+    const char *what = NULL;
+    g_autofree char *disk = NULL;
+
+    if (!out)
+        return true;
+    if (g_strcmp0(out, cfg->kernel) == 0)
+        what = "[boot] kernel";
+    else if (g_strcmp0(out, cfg->initrd) == 0)
+        what = "[boot] initrd";
+    else if (strcmp(section, "serial") != 0 &&
+             g_strcmp0(out, cfg->serial_out.path) == 0)
+        what = "[serial] output";
+    for (guint i = 0; !what && i < cfg->disks->len; i++) {
+        struct config_disk *d = g_ptr_array_index(cfg->disks, i);
+        if (strcmp(out, d->path) == 0)
+            what = disk = g_strdup_printf("[disk \"%s\"] path", d->name);
+    }
+    if (what)
+        fail(errp, CONFIG_ERROR_CONFLICT, who,
+             "%s is also %s; refusing to overwrite it", out, what);
+    return !what;
+}
+
+/* One reader of stdin: a console reading it takes it from the serial port
+ * unless [serial] input = stdio was given explicitly. */
+static bool check_console_input(struct vm_config *cfg, GError **errp)
+{
+    bool pty = cfg->console_out.kind == CONFIG_CHAR_PTY;
+    g_autofree char *who = origin_of(cfg, "console", "input");
+
+    if (pty && cfg->console_in_stdio &&
+        g_hash_table_contains(cfg->origins, "console.input")) {
+        fail(errp, CONFIG_ERROR_CONFLICT, who, "stdio does not go with "
+             "[console] output = pty, which is the console's input");
+        return false;
+    }
+    if (pty || !cfg->console_in_stdio || !cfg->serial_in_stdio)
+        return true;
+    if (!g_hash_table_contains(cfg->origins, "serial.input")) {
+        cfg->serial_in_stdio = false;
+        return true;
+    }
+    g_autofree char *serial = origin_of(cfg, "serial", "input");
+    fail(errp, CONFIG_ERROR_CONFLICT, NULL, "%s and %s both read stdin; set "
+         "one of them to none", serial, shorter_origin(serial, who));
+    return false;
+}
+
+/* The [net] keys that only make sense together: the user back end's
+ * addresses and forwards (vmm/net_config.h); tap needs an ifname and
+ * takes none of the user back end's keys. */
+static bool check_net(struct vm_config *cfg, const struct config_net *n,
+                      GError **errp)
+{
+    g_autofree char *group = group_name("net", n->name);
+    const char *where = g_hash_table_lookup(cfg->origins, group);
+    bool tap = n->backend == CONFIG_NET_TAP;
+    const char *misplaced = tap ? (n->hostfwd && *n->hostfwd ? "hostfwd"
+                                   : n->restrict_ ? "restrict" : NULL)
+                                : n->ifname ? "ifname" : NULL;
+
+    if (misplaced) {
+        g_autofree char *who = origin_of(cfg, group, misplaced);
+        fail(errp, CONFIG_ERROR_CONFLICT, who, "only backend = %s takes it, "
+             "[%s] backend is %s", tap ? "user" : "tap", group,
+             tap ? "tap" : "user");
+        return false;
+    }
+    if (tap && !n->ifname) {
+        fail(errp, CONFIG_ERROR_MISSING, NULL,
+             "%s ifname: required with backend = tap", where);
+        return false;
+    }
+    if (tap)
+        return true;
+    struct net_user_params p;
+    const char *key;
+    g_autofree char *why = NULL;
+    if (!net_config_user_params(n, &p, &key, &why)) {
+        const char *value =
+            *(char **)((char *)n + find_key("net", key)->offset);
+        /* a default that does not fit blames the subnet that moved it */
+        g_autofree char *who = origin_of(cfg, group, value ? key : "net");
+        if (value)
+            fail(errp, CONFIG_ERROR_VALUE, who, "expected %s, got \"%s\"",
+                 why, value);
+        else
+            fail(errp, CONFIG_ERROR_VALUE, who, "the default %s does not fit: "
+                 "set it to %s", key, why);
+        return false;
+    }
+    g_free((void *)p.fwd);
+    return true;
+}
+
 bool config_finish(struct vm_config *cfg, GError **errp)
 {
     /* Before the required-key checks: "no kernel given" would hide it. */
@@ -1009,28 +1288,42 @@ bool config_finish(struct vm_config *cfg, GError **errp)
             if (!check_keys(cfg, sec->name, inst, base, errp))
                 return false;
     }
-    const char *out = cfg->serial_out.path;
-    if (out && (g_strcmp0(out, cfg->kernel) == 0 ||
-                g_strcmp0(out, cfg->initrd) == 0)) {
-        g_autofree char *who = origin_of(cfg, "serial", "output");
-        fail(errp, CONFIG_ERROR_CONFLICT, who,
-             "%s is also [boot] %s; refusing to overwrite it", out,
-             g_strcmp0(out, cfg->kernel) == 0 ? "kernel" : "initrd");
+    bool console = cfg->console == CONFIG_CONSOLE_VIRTIO;
+    if (!check_output_target(cfg, "serial", cfg->serial_out.path, errp) ||
+        (console &&
+         !check_output_target(cfg, "console", cfg->console_out.path, errp)) ||
+        (console && !check_console_input(cfg, errp)))
+        return false;
+    if (cfg->nets->len > MAX_NETS) {
+        fail(errp, CONFIG_ERROR_CONFLICT, NULL,
+             "too many NICs: %u given, at most %d are supported",
+             cfg->nets->len, MAX_NETS);
         return false;
     }
-    for (guint i = 0; out && i < cfg->disks->len; i++) {
-        struct config_disk *d = g_ptr_array_index(cfg->disks, i);
-        if (strcmp(out, d->path) == 0) {
-            g_autofree char *who = origin_of(cfg, "serial", "output");
-            fail(errp, CONFIG_ERROR_CONFLICT, who, "%s is also [disk \"%s\"] "
-                 "path; refusing to overwrite it", out, d->name);
+    for (guint i = 0; i < cfg->nets->len; i++)
+        if (!check_net(cfg, g_ptr_array_index(cfg->nets, i), errp))
             return false;
-        }
-    }
     return check_disks_distinct(cfg, errp);
 }
 
 /* ---- `kvmkit run` arguments --------------------------------------------- */
+
+/* "PREFIXN" for the first N from *next on that names no instance in all. */
+static char *unused_name(GPtrArray *all, const char *prefix, unsigned *next)
+{
+    char *name = NULL;
+    bool used;
+
+    do {
+        const char *other;
+        g_free(name);
+        name = g_strdup_printf("%s%u", prefix, (*next)++);
+        used = false;
+        for (size_t i = 0; !used && named_nth(all, i, &other); i++)
+            used = strcmp(other, name) == 0;
+    } while (used);
+    return name;
+}
 
 /* Applies one --disk PATH[,ro] as [disk "diskN"], N from *next on, the
  * first such name not in use. */
@@ -1040,35 +1333,63 @@ static bool add_disk_arg(struct vm_config *cfg, const char *arg,
     const char *comma = strrchr(arg, ',');
     g_autofree char *path = comma ? g_strndup(arg, comma - arg)
                                   : g_strdup(arg);
-    char name[16];
-    bool used;
 
     if (comma && strcmp(comma, ",ro") != 0) {
         fail(errp, CONFIG_ERROR_VALUE, "--disk",
              "expected PATH or PATH,ro, got \"%s\"", arg);
         return false;
     }
-    do {
-        const char *other;
-        snprintf(name, sizeof(name), "disk%u", (*next)++);
-        used = false;
-        for (size_t i = 0; !used && disk_nth(cfg, i, &other); i++)
-            used = strcmp(other, name) == 0;
-    } while (used);
+    g_autofree char *name = unused_name(cfg->disks, "disk", next);
     g_autofree char *group = group_name("disk", name);
     return config_set(cfg, "--disk", group, "path", path, NULL, errp) &&
            (!comma ||
             config_set(cfg, "--disk", group, "readonly", "true", NULL, errp));
 }
 
+/* Applies one --net BACKEND[,KEY=VALUE...] as [net "netN"] (N as for
+ * --disk); hostfwd may repeat and the forwards add up. */
+static bool add_net_arg(struct vm_config *cfg, const char *arg,
+                        unsigned *next, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    g_autoptr(GString) fwd = g_string_new(NULL);
+
+    if (!parts[0] || !*parts[0]) {
+        fail(errp, CONFIG_ERROR_VALUE, "--net",
+             "expected user|tap[,KEY=VALUE...], got \"%s\"", arg);
+        return false;
+    }
+    g_autofree char *name = unused_name(cfg->nets, "net", next);
+    g_autofree char *group = group_name("net", name);
+    if (!config_set(cfg, "--net backend", group, "backend", parts[0], NULL,
+                    errp))
+        return false;
+    for (size_t i = 1; parts[i]; i++) {
+        const char *eq = strchr(parts[i], '=');
+        if (!eq || eq == parts[i]) {
+            fail(errp, CONFIG_ERROR_VALUE, "--net", "expected KEY=VALUE "
+                 "after \"%s,\", got \"%s\"", parts[0], parts[i]);
+            return false;
+        }
+        g_autofree char *key = g_strndup(parts[i], eq - parts[i]);
+        g_autofree char *origin = g_strdup_printf("--net %s", key);
+        if (strcmp(key, "hostfwd") == 0)
+            g_string_append_printf(fwd, "%s%s", fwd->len ? ";" : "", eq + 1);
+        else if (!config_set(cfg, origin, group, key, eq + 1, NULL, errp))
+            return false;
+    }
+    return !fwd->len || config_set(cfg, "--net hostfwd", group, "hostfwd",
+                                   fwd->str, NULL, errp);
+}
+
 bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
                            GError **errp)
 {
     char *flag_values[G_N_ELEMENTS(keys)] = { 0 };
-    GOptionEntry entries[G_N_ELEMENTS(keys) + 6] = { { 0 } };
-    char **sets = NULL, **disks = NULL, **rest = NULL;
+    GOptionEntry entries[G_N_ELEMENTS(keys) + 7] = { { 0 } };
+    char **sets = NULL, **disks = NULL, **nets = NULL, **rest = NULL;
     char **args = g_new0(char *, argc + 1);
-    unsigned next_disk = 0;
+    unsigned next_disk = 0, next_net = 0;
     gboolean help = FALSE, help_keys = FALSE;
     g_autoptr(GError) err = NULL;
     size_t n = 0;
@@ -1083,6 +1404,9 @@ bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
                                    &sets, "Set any key", "SECTION.KEY=VALUE" };
     entries[n++] = (GOptionEntry){ "disk", 0, 0, G_OPTION_ARG_FILENAME_ARRAY,
                                    &disks, "Add a disk", "PATH[,ro]" };
+    entries[n++] = (GOptionEntry){ "net", 0, 0, G_OPTION_ARG_STRING_ARRAY,
+                                   &nets, "Add a NIC",
+                                   "user|tap[,KEY=VALUE...]" };
     entries[n++] = (GOptionEntry){ "help-keys", 0, 0, G_OPTION_ARG_NONE,
                                    &help_keys, "List every key", NULL };
     entries[n++] = (GOptionEntry){ "help", 'h', 0, G_OPTION_ARG_NONE, &help,
@@ -1130,12 +1454,16 @@ bool config_parse_run_args(struct vm_config *cfg, int argc, char **argv,
     for (size_t i = 0; disks && disks[i]; i++)
         if (!add_disk_arg(cfg, disks[i], &next_disk, errp))
             goto out;
+    for (size_t i = 0; nets && nets[i]; i++)
+        if (!add_net_arg(cfg, nets[i], &next_net, errp))
+            goto out;
     ok = config_finish(cfg, errp);
 out:
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         g_free(flag_values[i]);
     g_strfreev(sets);
     g_strfreev(disks);
+    g_strfreev(nets);
     g_strfreev(rest);
     g_strfreev(args);
     g_option_context_free(ctx);
@@ -1168,7 +1496,8 @@ static char *describe_type(const struct key_desc *k)
         return g_strdup(k->flags & KEY_READ_FILE ? "path to a readable file"
                                                  : "path");
     case KIND_CHAR_OUT:
-        return g_strdup("stdio | none | file:PATH");
+        return g_strdup(k->flags & KEY_PTY_OK ? "stdio | none | pty | file:PATH"
+                                              : "stdio | none | file:PATH");
     case KIND_CHAR_IN:
         return g_strdup("stdio | none");
     case KIND_BOOL:
@@ -1215,9 +1544,95 @@ void config_print_usage(FILE *out)
                     strlen(opt) > 24 ? "\n                           " : " ",
                     k->section, k->key);
     }
-    fprintf(out, "  %-24s %s\n  %-24s %s\n  %-24s %s\n  %-24s %s\n",
+    fprintf(out, "  %-24s %s\n  %-24s %s\n  %-24s %s\n  %-24s %s\n"
+            "  %-24s %s\n",
             "--disk=PATH[,ro]", "a [disk \"diskN\"]; repeatable",
+            "--net=user|tap[,K=V...]", "a [net \"netN\"], keys as in it; "
+            "repeatable",
             "--set=SECTION.KEY=VALUE", "any key; repeatable",
             "--help-keys", "list every key with its type and default",
             "-h, --help", "show this help");
+}
+
+/* ---- the effective configuration as INI text ---------------------------- */
+
+/* The file syntax of the value in field; NULL for an unset optional key. */
+static char *format_value(const struct key_desc *k, const void *field)
+{
+    switch (k->kind) {
+    case KIND_UINT:
+        return g_strdup_printf("%u", *(const unsigned *)field);
+    case KIND_SIZE:
+        return g_strdup_printf("%" PRIu64, *(const uint64_t *)field);
+    case KIND_NAME:
+    case KIND_STRING:
+    case KIND_PATH:
+        return g_strdup(*(char *const *)field);
+    case KIND_ENUM:
+        return g_strdup(k->choices[*(const int *)field]);
+    case KIND_CHAR_OUT: {
+        const struct config_char *c = field;
+        switch (c->kind) {
+        case CONFIG_CHAR_STDIO: return g_strdup("stdio");
+        case CONFIG_CHAR_NONE:  return g_strdup("none");
+        case CONFIG_CHAR_PTY:   return g_strdup("pty");
+        case CONFIG_CHAR_FILE:  return g_strdup_printf("file:%s", c->path);
+        }
+        break;
+    }
+    case KIND_CHAR_IN:
+        return g_strdup(*(const bool *)field ? "stdio" : "none");
+    case KIND_BOOL:
+        return g_strdup(*(const bool *)field ? "true" : "false");
+    }
+    g_assert_not_reached();
+}
+
+/* True if section is a named multi-instance one ([disk "NAME"]). */
+static bool lookup_instance_section(const char *section)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++)
+        if (strcmp(sections[i].name, section) == 0)
+            return sections[i].instance != NULL;
+    return false;
+}
+
+char *config_to_ini(const struct vm_config *cfg)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    struct vm_config *c = (struct vm_config *)cfg;   /* nth() does not modify */
+
+    for (size_t s = 0; s < G_N_ELEMENTS(sections); s++) {
+        const struct section_desc *sec = &sections[s];
+        void *base = c;
+        const char *inst = NULL;
+        for (size_t n = 0; sec->nth ? (base = sec->nth(c, n, &inst)) != NULL : n == 0; n++) {
+            g_autofree char *group = group_name(sec->name, inst);
+            for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+                if (strcmp(keys[i].section, sec->name) != 0)
+                    continue;
+                g_autofree char *v = format_value(&keys[i], (char *)base + keys[i].offset);
+                if (v)
+                    g_key_file_set_value(kf, group, keys[i].key, v);
+            }
+        }
+    }
+    return g_key_file_to_data(kf, NULL, NULL);
+}
+
+bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
+                      const char *const *which, GError **errp)
+{
+    for (size_t i = 0; which[i]; i++) {
+        const char *dot = strchr(which[i], '.');
+        g_autofree char *section = g_strndup(which[i], dot - which[i]);
+        const struct key_desc *k = find_key(section, dot + 1);
+        g_assert(k && !lookup_instance_section(section));
+        g_autofree char *v = format_value(k, (const char *)src + k->offset);
+        if (v && !config_set(dst, NULL, section, dot + 1, v, NULL, errp))
+            return false;
+        if (!v)
+            free_field(k, (char *)dst + k->offset);
+    }
+    return true;
 }

@@ -42,7 +42,14 @@ enum config_error {
  * /sys/module/kvm_pvm exists"; this module only parses the key. */
 enum config_pvm_mode { CONFIG_PVM_AUTO, CONFIG_PVM_ON, CONFIG_PVM_OFF };
 
-enum config_char_kind { CONFIG_CHAR_STDIO, CONFIG_CHAR_NONE, CONFIG_CHAR_FILE };
+/* PTY (a new pseudo-terminal, its path printed; input from it too) is
+ * accepted by [console] output only. */
+enum config_char_kind {
+    CONFIG_CHAR_STDIO, CONFIG_CHAR_NONE, CONFIG_CHAR_FILE, CONFIG_CHAR_PTY
+};
+
+/* [console] device: the guest's hvc0. */
+enum config_console { CONFIG_CONSOLE_NONE, CONFIG_CONSOLE_VIRTIO };
 
 /* A character back end choice.  path is absolute, set only for FILE. */
 struct config_char {
@@ -59,6 +66,26 @@ struct config_disk {
     /* absolute, canonical; required; must be an existing regular file */
     char *path;
     bool readonly;   /* default false */
+};
+
+/* [net "NAME"] backend */
+enum config_net_backend { CONFIG_NET_USER, CONFIG_NET_TAP };
+
+/* [net "NAME"]: a virtio-net NIC (docs/networking.md).  The address keys
+ * are kept as text, checked one by one as they are set and together by
+ * config_finish() (vmm/net_config.h turns them into back-end settings). */
+struct config_net {
+    char *name;                      /* [A-Za-z0-9_.-]{1,20} */
+    enum config_net_backend backend; /* default user */
+    char *mac;        /* NULL: derived from [machine] name and the NIC name */
+    char *hostfwd;    /* user: forwards separated by ';', NULL for none */
+    bool restrict_;   /* user: restrict; default false */
+    char *net;        /* user: subnet, default 10.0.2.0/24 */
+    char *host;       /* user: gateway; NULL: network + 2 */
+    char *dhcp_start; /* user: NULL: network + 15 */
+    char *dns;        /* user: NULL: network + 3 */
+    char *ifname;     /* tap: required */
+    bool offload;     /* tap: IFF_VNET_HDR + checksum offload; default true */
 };
 
 /* What `kvmkit run` was asked to do besides running. */
@@ -82,10 +109,24 @@ struct vm_config {
     char *initrd;             /* [boot] initrd, NULL if none */
     char *cmdline;            /* [boot] cmdline, never NULL */
     struct config_char serial_out; /* [serial] output */
-    bool serial_in_stdio;     /* [serial] input: true for stdio */
+    bool serial_in_stdio;     /* [serial] input: true for stdio; false after
+                                 config_finish() when the console takes
+                                 stdin and [serial] input was not given */
+    enum config_console console; /* [console] device */
+    struct config_char console_out; /* [console] output */
+    bool console_in_stdio;    /* [console] input: true for stdio (from
+                                 stdin; with output = pty the pty is the
+                                 input whatever this says) */
     /* [disk "NAME"] and --disk: struct config_disk *, in the order first
      * named; never NULL after config_init */
     GPtrArray *disks;
+    /* [net "NAME"] and --net: struct config_net *, in the order first
+     * named (the guest's eth0, eth1, ...); never NULL after config_init */
+    GPtrArray *nets;
+
+    char *control_socket;     /* [control] socket, NULL if none */
+    char *snapshot_restore;   /* [snapshot] restore, NULL: boot */
+    bool snapshot_paused;     /* [snapshot] paused */
 
     enum config_help help;    /* set by config_parse_run_args() */
 
@@ -115,6 +156,27 @@ void config_clear(struct vm_config *cfg);
  */
 bool config_load_file(struct vm_config *cfg, const char *path, GError **errp);
 
+/* The same for @len bytes of INI text that came from @path (a name for
+ * messages); relative paths in it are resolved against @dir. */
+bool config_load_data(struct vm_config *cfg, const char *path, const char *text,
+                      size_t len, const char *dir, GError **errp);
+
+/*
+ * The effective configuration as INI text that config_load_data() reads
+ * back to the same vm_config: every key of every section and instance,
+ * defaults included, paths absolute. Used to describe the machine in a
+ * snapshot. Caller frees.
+ */
+char *config_to_ini(const struct vm_config *cfg);
+
+/*
+ * Copies the keys named in @which ("serial.output", NULL-terminated; keys
+ * of unnamed sections only) from @src to @dst, as if set in a file. Used
+ * to apply the host-side settings of a restore over a snapshot's machine.
+ */
+bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
+                      const char *const *which, GError **errp);
+
 /*
  * Sets one key from its text form, as written in a config file.
  * section is "machine", or for a named section the group text as in the
@@ -138,16 +200,20 @@ bool config_set_arg(struct vm_config *cfg, const char *arg, GError **errp);
 /*
  * Checks the assembled configuration: required keys present, input files
  * readable regular files, output files in an existing directory, and
- * conflicts (an initrd without a kernel; a serial output file that is the
- * kernel, the initrd or a disk; two disks on the same file; more than 8
- * disks).  Reads the file system; changes nothing in *cfg.
+ * conflicts (an initrd without a kernel; a serial or console output file
+ * that is the kernel, the initrd, a disk or the other output; two disks on
+ * the same file; more than 8 disks; serial and console both reading stdin
+ * by explicit choice).  Reads the file system.  Changes one thing in
+ * *cfg: when a virtio console reads stdin and [serial] input was left at
+ * its default, serial_in_stdio becomes false.
  */
 bool config_finish(struct vm_config *cfg, GError **errp);
 
 /*
  * Parses the arguments of `kvmkit run` (argv[0] is "run"; argv is not
  * modified): at most one positional config file, the dedicated flags
- * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm),
+ * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm
+ * --console --console-output),
  * repeatable --set and --disk PATH[,ro], -h/--help and --help-keys.  Then
  * applies, in order of increasing precedence, the file, each --set, each
  * flag, and calls config_finish().  Each --disk adds a disk named "disk0",

@@ -26,6 +26,18 @@ bool guest_mem_init(struct guest_mem *mem, uint64_t total, GError **errp)
     return true;
 }
 
+bool guest_mem_map_file(struct guest_mem *mem, int fd, GError **errp)
+{
+    void *p = mmap(mem->base, mem->base_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+    if (p == MAP_FAILED)
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot map the snapshot's memory: %s",
+                           g_strerror(errno));
+    madvise(p, mem->base_size, MADV_DONTDUMP);
+    mem->file_backed = true;
+    return true;
+}
+
 bool guest_mem_add_region(struct guest_mem *mem, uint64_t gpa, uint64_t size,
                           GError **errp)
 {

@@ -25,8 +25,9 @@ struct guest_mem_region {
 };
 
 struct guest_mem {
-    uint8_t *base;      /* the whole anonymous mapping */
+    uint8_t *base;      /* the whole mapping */
     uint64_t base_size;
+    bool file_backed;   /* mapped from a snapshot's memory file */
     unsigned n_regions;
     struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS];
 };
@@ -44,6 +45,14 @@ bool guest_mem_init(struct guest_mem *mem, uint64_t total, GError **errp);
  */
 bool guest_mem_add_region(struct guest_mem *mem, uint64_t gpa, uint64_t size,
                           GError **errp);
+
+/*
+ * Replaces the whole reservation with a private (copy-on-write) mapping of
+ * @fd, which must be base_size bytes: guest RAM as a snapshot left it,
+ * read from the file only as the guest touches it. Before any region is
+ * registered with KVM.
+ */
+bool guest_mem_map_file(struct guest_mem *mem, int fd, GError **errp);
 
 /* Unmaps everything. Safe on a zeroed or half-initialised struct. */
 void guest_mem_destroy(struct guest_mem *mem);

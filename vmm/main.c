@@ -3,6 +3,9 @@
  * kvmkit: one process per virtual machine.
  *
  *   kvmkit run [vm.conf] [options]   build the VM and run it
+ *   kvmkit restore SNAPSHOT [--paused] [options]
+ *                                    bring a saved VM back
+ *   kvmkit ctl SOCKET status|pause|resume|snapshot PATH|stop
  *   kvmkit version
  *
  * Exit status: 0 when the guest rebooted/powered off or the user quit,
@@ -16,7 +19,9 @@
 #include <glib-unix.h>
 
 #include "config.h"
+#include "control.h"
 #include "error.h"
+#include "snapshot.h"
 #include "vm.h"
 
 #define KVMKIT_EXIT_FAILURE 1
@@ -42,10 +47,43 @@ static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *
     fprintf(stderr, "kvmkit: %s%s\n", tag, msg);
 }
 
+/* What a restore takes from its own command line / config file rather
+ * than from the snapshot: where the VM's I/O goes on this host. */
+static const char *const restore_host_keys[] = {
+    "serial.output", "serial.input", "console.output", "console.input",
+    "control.socket", "snapshot.paused", NULL,
+};
+
+/*
+ * Replaces *cfg (which names a snapshot to restore) with the snapshot's own
+ * machine description plus the host-side keys of *cfg. Returns the opened
+ * snapshot, or NULL with @errp set.
+ */
+static struct snapshot *prepare_restore(struct vm_config *cfg, GError **errp)
+{
+    struct snapshot *snap = snapshot_open(cfg->snapshot_restore, errp);
+    if (!snap)
+        return NULL;
+    struct vm_config saved;
+    config_init(&saved);
+    g_autofree char *origin = g_strdup_printf("%s (machine description)", snap->path);
+    if (!config_load_data(&saved, origin, snap->config, strlen(snap->config), "/", errp) ||
+        !config_copy_keys(&saved, cfg, restore_host_keys, errp) ||
+        !config_finish(&saved, errp)) {
+        config_clear(&saved);
+        snapshot_free(snap);
+        return NULL;
+    }
+    config_clear(cfg);
+    *cfg = saved;
+    return snap;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct vm_config cfg;
     g_autoptr(GError) err = NULL;
+    struct snapshot *snap = NULL;
     config_init(&cfg);
     if (!config_parse_run_args(&cfg, argc, argv, &err)) {
         g_printerr("kvmkit: %s\n", err->message);
@@ -60,13 +98,26 @@ static int cmd_run(int argc, char **argv)
         config_clear(&cfg);
         return 0;
     }
-    struct vm *vm = vm_new(&cfg, &err);
+    if (cfg.snapshot_restore && !(snap = prepare_restore(&cfg, &err))) {
+        g_printerr("kvmkit: %s\n", err->message);
+        config_clear(&cfg);
+        return KVMKIT_EXIT_USAGE;
+    }
+    struct vm *vm = vm_new(&cfg, snap, &err);
+    g_clear_pointer(&snap, snapshot_free);  /* the memory file stays mapped */
+    struct control *ctl = NULL;
+    if (vm && cfg.control_socket && !(ctl = control_new(vm, cfg.control_socket, &err))) {
+        vm_free(vm);
+        vm = NULL;
+    }
     if (!vm) {
         g_printerr("kvmkit: %s\n", err->message);
         config_clear(&cfg);
         return err->domain == KVMKIT_ERROR && err->code == KVMKIT_ERROR_INPUT
                    ? KVMKIT_EXIT_USAGE : KVMKIT_EXIT_FAILURE;
     }
+    if (cfg.snapshot_restore && cfg.snapshot_paused)
+        atomic_store(&vm->pause_requested, true);
     guint sig_ids[3];
     int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
     for (unsigned i = 0; i < 3; i++)
@@ -76,6 +127,7 @@ static int cmd_run(int argc, char **argv)
     enum vm_stop_reason why = vm_run(vm);
     for (unsigned i = 0; i < 3; i++)
         g_source_remove(sig_ids[i]);
+    control_free(ctl);
     vm_free(vm);
     config_clear(&cfg);
     return why == VM_STOP_ERROR ? KVMKIT_EXIT_FAILURE : 0;
@@ -86,7 +138,55 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: kvmkit run [vm.conf] [options]   run a virtual machine\n"
             "       kvmkit run --help                options of run\n"
+            "       kvmkit restore SNAPSHOT [--paused] [run options]\n"
+            "                                        bring a saved VM back\n"
+            "       kvmkit ctl SOCKET status|pause|resume|snapshot PATH|stop\n"
             "       kvmkit version\n");
+}
+
+/* `kvmkit restore SNAP [--paused] [opts]` is `kvmkit run --restore SNAP
+ * [--set snapshot.paused=true] [opts]`. */
+static int cmd_restore(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "kvmkit: restore needs a snapshot file: kvmkit restore SNAPSHOT "
+                        "[--paused] [run options]\n");
+        return KVMKIT_EXIT_USAGE;
+    }
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_ptr_array_add(args, "run");
+    g_ptr_array_add(args, "--restore");
+    g_ptr_array_add(args, argv[1]);
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--paused") == 0) {
+            g_ptr_array_add(args, "--set");
+            g_ptr_array_add(args, "snapshot.paused=true");
+        } else {
+            g_ptr_array_add(args, argv[i]);
+        }
+    }
+    g_ptr_array_add(args, NULL);
+    return cmd_run(args->len - 1, (char **)args->pdata);
+}
+
+static int cmd_ctl(int argc, char **argv)
+{
+    static const char *const verbs[] = { "status", "pause", "resume", "snapshot", "stop", NULL };
+    if (argc < 3 || !g_strv_contains(verbs, argv[2]) ||
+        (strcmp(argv[2], "snapshot") == 0) != (argc == 4) || argc > 4) {
+        fprintf(stderr, "usage: kvmkit ctl SOCKET status|pause|resume|snapshot PATH|stop\n");
+        return KVMKIT_EXIT_USAGE;
+    }
+    g_autoptr(GError) err = NULL;
+    bool ok;
+    g_autofree char *reply = control_request(argv[1], argv[2], argc == 4 ? argv[3] : NULL,
+                                             &ok, &err);
+    if (!reply) {
+        fprintf(stderr, "kvmkit: %s\n", err->message);
+        return KVMKIT_EXIT_FAILURE;
+    }
+    printf("%s\n", reply);
+    return ok ? 0 : KVMKIT_EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
@@ -99,6 +199,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "restore") == 0)
+        return cmd_restore(argc - 1, argv + 1);
+    if (strcmp(cmd, "ctl") == 0)
+        return cmd_ctl(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("kvmkit %s\n", KVMKIT_VERSION);
         return 0;

@@ -135,11 +135,23 @@ static void *vcpu_thread(void *opaque)
                 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
     }
 
+    /* True when no exit is waiting to be completed by the next KVM_RUN: a
+     * vCPU only parks there, so its saved state is between instructions. */
+    bool at_boundary = true;
     while (!stopping(vcpu)) {
+        if (atomic_load(&vcpu->vm->pause_requested)) {
+            if (at_boundary) {
+                vm_park_vcpu(vcpu->vm);
+                continue;
+            }
+            /* Completes the pending PIO/MMIO and returns EINTR at once. */
+            vcpu->run->immediate_exit = 1;
+        }
         int r = ioctl(vcpu->fd, KVM_RUN, 0);
         if (r < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 vcpu->run->immediate_exit = 0;
+                at_boundary = true;
                 continue;
             }
             g_printerr("kvmkit: vCPU %u: KVM_RUN: %s\n", vcpu->id, g_strerror(errno));
@@ -147,9 +159,11 @@ static void *vcpu_thread(void *opaque)
             vm_request_stop(vcpu->vm, VM_STOP_ERROR);
             break;
         }
+        at_boundary = false;
         if (!vcpu_handle_exit(vcpu))
             break;
     }
+    vm_vcpu_exited(vcpu->vm);
     return NULL;
 }
 

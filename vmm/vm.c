@@ -19,6 +19,8 @@
 #include "cmos_rtc.h"
 #include "i8042.h"
 #include "serial16550.h"
+#include "snap.h"
+#include "snapshot.h"
 
 int vm_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -93,12 +95,20 @@ static bool open_kvm(struct vm *vm, GError **errp)
     return true;
 }
 
-static bool setup_memory(struct vm *vm, GError **errp)
+static bool setup_memory(struct vm *vm, const struct snapshot *snap, GError **errp)
 {
     uint64_t gpa[GUEST_MEM_MAX_REGIONS], size[GUEST_MEM_MAX_REGIONS];
     unsigned n = arch_ram_layout(vm->cfg->memory, gpa, size, GUEST_MEM_MAX_REGIONS);
     if (!guest_mem_init(&vm->mem, vm->cfg->memory, errp))
         return false;
+    if (snap) {
+        if (snap->mem_size != vm->mem.base_size)
+            return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: memory file is %" G_GUINT64_FORMAT
+                               " bytes, the machine has %" G_GUINT64_FORMAT " of RAM",
+                               snap->path, snap->mem_size, vm->mem.base_size);
+        if (!guest_mem_map_file(&vm->mem, snap->mem_fd, errp))
+            return false;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (!guest_mem_add_region(&vm->mem, gpa[i], size[i], errp))
             return false;
@@ -128,6 +138,7 @@ static void kvm_set_irq(void *opaque, unsigned gsi, bool level)
 
 struct vm_virtio {
     struct virtio_mmio *transport;
+    uint64_t base;
     int irqfd;
     void (*free_dev)(void *);
     void *free_opaque;
@@ -158,6 +169,7 @@ bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(
     struct vm_virtio *v = g_new0(struct vm_virtio, 1);
     v->free_dev = free_dev;
     v->free_opaque = free_opaque;
+    v->base = base;
     g_ptr_array_add(vm->virtio, v);     /* freed with the VM from here on */
     v->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct kvm_irqfd irqfd = { .fd = v->irqfd, .gsi = gsi };
@@ -221,7 +233,36 @@ static bool create_vcpus(struct vm *vm, GError **errp)
     return true;
 }
 
-struct vm *vm_new(const struct vm_config *cfg, GError **errp)
+bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp)
+{
+    if (!arch_save_state(vm, o, errp))
+        return false;
+    snap_begin(o, "virtio", 1);
+    for (guint i = 0; i < vm->virtio->len; i++) {
+        struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
+        g_autofree char *name = g_strdup_printf("mmio@%" G_GINT64_MODIFIER "x", v->base);
+        virtio_mmio_save(v->transport, o, name);
+    }
+    snap_end(o);
+    return true;
+}
+
+static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp)
+{
+    struct snap_in virtio;
+    if (!arch_load_state(vm, &snap->root, errp) ||
+        !snap_child(&snap->root, "virtio", 1, &virtio, NULL, errp))
+        return false;
+    for (guint i = 0; i < vm->virtio->len; i++) {
+        struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
+        g_autofree char *name = g_strdup_printf("mmio@%" G_GINT64_MODIFIER "x", v->base);
+        if (!virtio_mmio_load(v->transport, &virtio, name, errp))
+            return false;
+    }
+    return true;
+}
+
+struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GError **errp)
 {
     struct vm *vm = g_new0(struct vm, 1);
     vm->cfg = cfg;
@@ -231,15 +272,17 @@ struct vm *vm_new(const struct vm_config *cfg, GError **errp)
     bus_init(&vm->mmio, "mmio");
     vm->virtio = g_ptr_array_new_with_free_func(vm_virtio_free);
     vm->extra_cmdline = g_string_new(NULL);
+    pthread_mutex_init(&vm->pause_lock, NULL);
+    pthread_cond_init(&vm->pause_cond, NULL);
     vm->ctx = g_main_context_ref_thread_default();
     vm->loop = g_main_loop_new(vm->ctx, FALSE);
 
     if (!open_kvm(vm, errp) ||
         !arch_vm_init(vm, errp) ||
-        !setup_memory(vm, errp) ||
+        !setup_memory(vm, snap, errp) ||
         !create_vcpus(vm, errp) ||
         !arch_create_devices(vm, errp) ||
-        !arch_load_guest(vm, errp)) {
+        !(snap ? load_state(vm, snap, errp) : arch_load_guest(vm, errp))) {
         vm_free(vm);
         return NULL;
     }
@@ -252,15 +295,79 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
     atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason);
     for (unsigned i = 0; i < vm->n_vcpus; i++)
         vcpu_kick(&vm->vcpus[i]);
+    pthread_mutex_lock(&vm->pause_lock);
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
     g_main_loop_quit(vm->loop);
+}
+
+static bool vm_stopping(struct vm *vm)
+{
+    return atomic_load(&vm->stop_reason) != VM_STOP_NONE;
+}
+
+void vm_park_vcpu(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    vm->n_parked++;
+    pthread_cond_broadcast(&vm->pause_cond);
+    while (atomic_load(&vm->pause_requested) && !vm_stopping(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    vm->n_parked--;
+    pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_vcpu_exited(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    vm->n_running--;
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+    return atomic_load(&vm->pause_requested);
+}
+
+bool vm_pause(struct vm *vm, GError **errp)
+{
+    atomic_store(&vm->pause_requested, true);
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        vcpu_kick(&vm->vcpus[i]);
+    pthread_mutex_lock(&vm->pause_lock);
+    while (vm->n_parked < vm->n_running && !vm_stopping(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    pthread_mutex_unlock(&vm->pause_lock);
+    if (vm_stopping(vm))
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "the VM is stopping");
+    /* No vCPU can notify a queue now; let each I/O thread finish what it
+     * was given, so no request is half done. */
+    for (guint i = 0; i < vm->virtio->len; i++) {
+        struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
+        virtio_mmio_sync(v->transport);
+    }
+    return true;
+}
+
+void vm_resume(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    atomic_store(&vm->pause_requested, false);
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
 }
 
 enum vm_stop_reason vm_run(struct vm *vm)
 {
+    vm->n_running = vm->n_vcpus;
     for (unsigned i = 0; i < vm->n_vcpus; i++) {
         g_autoptr(GError) err = NULL;
         if (!vcpu_start(&vm->vcpus[i], &err)) {
             g_printerr("kvmkit: %s\n", err->message);
+            pthread_mutex_lock(&vm->pause_lock);
+            vm->n_running -= vm->n_vcpus - i;   /* never started */
+            pthread_mutex_unlock(&vm->pause_lock);
             vm_request_stop(vm, VM_STOP_ERROR);
             break;
         }
@@ -298,5 +405,7 @@ void vm_free(struct vm *vm)
     guest_mem_destroy(&vm->mem);
     g_main_loop_unref(vm->loop);
     g_main_context_unref(vm->ctx);
+    pthread_mutex_destroy(&vm->pause_lock);
+    pthread_cond_destroy(&vm->pause_cond);
     g_free(vm);
 }

@@ -61,6 +61,13 @@ struct vm {
     GMainLoop *loop;
     atomic_int stop_reason;     /* enum vm_stop_reason, first writer wins */
 
+    /* Pausing (vm_pause/vm_resume): vCPU threads park in vm_park_vcpu(). */
+    atomic_bool pause_requested;
+    pthread_mutex_t pause_lock;
+    pthread_cond_t pause_cond;  /* parked count changed, or resume/stop */
+    unsigned n_parked;          /* under pause_lock */
+    unsigned n_running;         /* vCPU threads in their loop; under pause_lock */
+
     /* Virtio devices on virtio-mmio transports, in creation order. */
     GPtrArray *virtio;          /* struct vm_virtio * */
     GString *extra_cmdline;     /* kvmkit's kernel options, e.g. virtio_mmio.device=... */
@@ -72,8 +79,19 @@ struct vm {
     struct cmos_rtc *rtc;
 };
 
-/* Builds the whole machine from @cfg (borrowed; must outlive the VM). */
-struct vm *vm_new(const struct vm_config *cfg, GError **errp);
+struct snapshot;
+struct snap_out;
+
+/*
+ * Builds the whole machine from @cfg (borrowed; must outlive the VM). With
+ * @snap (an opened snapshot whose config @cfg was made from), guest RAM is
+ * mapped from its memory file and every object's state is loaded from it
+ * instead of booting a kernel.
+ */
+struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GError **errp);
+
+/* Writes the state of the paused VM: CPUs, board, virtio devices. */
+bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp);
 
 /*
  * Starts the vCPU threads and runs the event loop on the calling (main)
@@ -88,6 +106,27 @@ enum vm_stop_reason vm_run(struct vm *vm);
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
 
 void vm_free(struct vm *vm);
+
+/*
+ * Stops every vCPU between two instructions and waits until all are parked
+ * and every virtio device's I/O thread is idle (main thread). Returns
+ * false, setting @errp, if the VM is stopping. Devices fed by the main
+ * loop (console input, network) stay quiet while the caller holds the
+ * main thread. Pausing a paused VM is a no-op.
+ */
+bool vm_pause(struct vm *vm, GError **errp);
+
+/* Lets parked vCPUs run again (main thread). */
+void vm_resume(struct vm *vm);
+
+bool vm_is_paused(struct vm *vm);
+
+/* Called by a vCPU thread that saw pause_requested: blocks until resume
+ * or stop. */
+void vm_park_vcpu(struct vm *vm);
+
+/* Called by a vCPU thread as it leaves its loop. */
+void vm_vcpu_exited(struct vm *vm);
 
 struct virtio_dev;
 

@@ -159,7 +159,7 @@ static ssize_t mem_rw(struct block_backend *b, const struct iovec *iov, int n, u
 {
     size_t total = 0;
     for (int i = 0; i < n; i++) {
-        if (off + total + iov[i].iov_len > b->size)
+        if (off > b->size || iov[i].iov_len > b->size - off - total)   /* no wrap-around */
             return -EIO;
         if (write)
             memcpy(mem_of(b)->data + off + total, iov[i].iov_base, iov[i].iov_len);

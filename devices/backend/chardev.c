@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Character back ends: null, file, and the terminal (stdio). */
+/* Character back ends: null, file, the terminal (stdio) and a pty. */
 #include "chardev.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -133,21 +136,51 @@ static void fatal_signal_handler(int sig)
     raise(sig);
 }
 
+/* The terminal, and (with the same input machinery) a pty. */
 struct chardev_stdio {
     struct chardev chr;
     GMainContext *ctx;
-    GSource *in_source;     /* stdin watch while the front end has room */
+    GSource *in_source;     /* in_fd watch while the front end has room */
+    int in_fd;              /* STDIN_FILENO, or the pty master */
     int out_fd;
+    int pty_slave;          /* pty only (else -1): held open, see chardev_pty_new */
     bool with_input, is_tty, eof, escape;
     void (*quit)(void *opaque);
     void *quit_opaque;
     GMutex lock;            /* guards in_source against accept_input from vCPU threads */
 };
 
+/*
+ * Writes to the pty master (non-blocking). When the slave side's buffer
+ * stays full for PTY_WRITE_WAIT_MS, nobody is reading: the rest is dropped
+ * rather than stalling the guest's console, as a disconnected terminal would.
+ */
+#define PTY_WRITE_WAIT_MS 10
+
+static void pty_write(int fd, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            if (poll(&p, 1, PTY_WRITE_WAIT_MS) > 0)
+                continue;
+        }
+        if (n < 0)
+            return;
+        buf += n;
+        len -= n;
+    }
+}
+
 static void stdio_write(struct chardev *chr, const uint8_t *buf, size_t len)
 {
     struct chardev_stdio *s = (struct chardev_stdio *)chr;
-    if (s->out_fd >= 0)
+    if (s->pty_slave >= 0)
+        pty_write(s->out_fd, buf, len);
+    else if (s->out_fd >= 0)
         write_all(s->out_fd, buf, len);
 }
 
@@ -237,7 +270,7 @@ static gboolean stdio_start_watch(gpointer opaque)
     struct chardev_stdio *s = opaque;
     g_mutex_lock(&s->lock);
     if (!s->in_source && !s->eof && s->with_input) {
-        s->in_source = g_unix_fd_source_new(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR);
+        s->in_source = g_unix_fd_source_new(s->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
         g_source_set_callback(s->in_source, (GSourceFunc)(void (*)(void))stdio_readable, s, NULL);
         g_source_attach(s->in_source, s->ctx);
     }
@@ -259,9 +292,12 @@ static void stdio_destroy(struct chardev *chr)
 {
     struct chardev_stdio *s = (struct chardev_stdio *)chr;
     stdio_stop_watch(s);
-    restore_terminal();
+    if (s->pty_slave >= 0)
+        close(s->pty_slave);
+    else
+        restore_terminal();
     if (s->out_fd > STDERR_FILENO)
-        close(s->out_fd);
+        close(s->out_fd);   /* for a pty, the master (also in_fd) */
     g_mutex_clear(&s->lock);
     g_main_context_unref(s->ctx);
     g_free(s);
@@ -304,7 +340,9 @@ struct chardev *chardev_stdio_new(GMainContext *ctx, int out_fd, bool with_input
     struct chardev_stdio *s = g_new0(struct chardev_stdio, 1);
     s->chr.ops = &stdio_ops;
     s->ctx = g_main_context_ref(ctx);
+    s->in_fd = STDIN_FILENO;
     s->out_fd = out_fd;
+    s->pty_slave = -1;
     s->with_input = with_input;
     s->quit = quit;
     s->quit_opaque = quit_opaque;
@@ -314,5 +352,42 @@ struct chardev *chardev_stdio_new(GMainContext *ctx, int out_fd, bool with_input
         if (s->is_tty)
             enter_raw_mode();
     }
+    return &s->chr;
+}
+
+/* ---- pty ---- */
+
+struct chardev *chardev_pty_new(GMainContext *ctx, const char *label, GError **errp)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    char path[64];
+    int slave = -1;
+    /* The slave stays open here too: with no one else holding it, reads on
+     * the master fail with EIO and input would end for good. */
+    if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 &&
+        ptsname_r(master, path, sizeof(path)) == 0)
+        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_HOST, "cannot create a pty: %s",
+                    g_strerror(errno));
+        if (master >= 0)
+            close(master);
+        return NULL;
+    }
+    /* Raw, so the guest sees every byte as typed and its output unchanged. */
+    struct termios t;
+    if (tcgetattr(slave, &t) == 0) {
+        cfmakeraw(&t);
+        tcsetattr(slave, TCSANOW, &t);
+    }
+    fprintf(stderr, "kvmkit: %s on %s\n", label, path);
+
+    struct chardev_stdio *s = g_new0(struct chardev_stdio, 1);
+    s->chr.ops = &stdio_ops;
+    s->ctx = g_main_context_ref(ctx);
+    s->in_fd = s->out_fd = master;
+    s->pty_slave = slave;
+    s->with_input = true;
+    g_mutex_init(&s->lock);
     return &s->chr;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Character back ends (terminal, file, nothing) behind one ops table.
+ * Character back ends (terminal, pty, file, nothing) behind one ops table.
  * A front end (16550, virtio-console) writes with chardev_write() and
  * receives through the callbacks it attaches; it never sees a descriptor.
  *
@@ -76,5 +76,14 @@ int chardev_open_output(const char *path, GError **errp);
 struct chardev *chardev_stdio_new(GMainContext *ctx, int out_fd, bool with_input,
                                   void (*quit)(void *opaque), void *quit_opaque,
                                   GError **errp);
+
+/*
+ * A new pseudo-terminal in raw mode for input and output: prints
+ * "kvmkit: @label on /dev/pts/N" on stderr for the user to connect to
+ * (screen, minicom). Output is dropped while nobody reads the pty and its
+ * buffer stays full (writes wait at most a few ms). Input sources attach
+ * to @ctx. Fails only if no pty can be allocated.
+ */
+struct chardev *chardev_pty_new(GMainContext *ctx, const char *label, GError **errp);
 
 #endif

@@ -4,6 +4,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "error.h"
+#include "snap.h"
+
+#include "iov.h"
+
 /* Feature bits (5.2.3). */
 #define VIRTIO_BLK_F_SIZE_MAX     1
 #define VIRTIO_BLK_F_SEG_MAX      2
@@ -64,34 +69,6 @@ static struct virtio_blk *of(struct virtio_dev *dev)
     return (struct virtio_blk *)dev;
 }
 
-/* Copies up to @len bytes out of an iovec array, from byte @skip. */
-static size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t skip, void *buf, size_t len)
-{
-    size_t done = 0;
-    for (unsigned i = 0; i < n && done < len; i++) {
-        if (skip >= iov[i].iov_len) {
-            skip -= iov[i].iov_len;
-            continue;
-        }
-        size_t chunk = MIN(iov[i].iov_len - skip, len - done);
-        memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + skip, chunk);
-        done += chunk;
-        skip = 0;
-    }
-    return done;
-}
-
-static size_t buf_to_iov(const struct iovec *iov, unsigned n, const void *buf, size_t len)
-{
-    size_t done = 0;
-    for (unsigned i = 0; i < n && done < len; i++) {
-        size_t chunk = MIN(iov[i].iov_len, len - done);
-        memcpy(iov[i].iov_base, (const uint8_t *)buf + done, chunk);
-        done += chunk;
-    }
-    return done;
-}
-
 /*
  * Builds in @out the iovec for bytes [skip, total - trim) of @iov: the data
  * part of a request (after the header, before the status byte).
@@ -99,9 +76,7 @@ static size_t buf_to_iov(const struct iovec *iov, unsigned n, const void *buf, s
 static unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t trim,
                           struct iovec *out, size_t *len)
 {
-    size_t total = 0;
-    for (unsigned i = 0; i < n; i++)
-        total += iov[i].iov_len;
+    size_t total = iov_size(iov, n);
     *len = 0;
     if (skip + trim > total)
         return 0;
@@ -215,7 +190,7 @@ static bool handle_request(struct virtio_blk *blk, struct virtq_elem *e, uint32_
         break;
     case VIRTIO_BLK_T_GET_ID:
         n_data = iov_slice(in, e->n_in, 0, 1, data, &data_len);
-        *written = buf_to_iov(data, n_data, blk->id, MIN(data_len, (size_t)ID_BYTES));
+        *written = iov_from_buf(data, n_data, 0, blk->id, MIN(data_len, (size_t)ID_BYTES));
         break;
     case VIRTIO_BLK_T_DISCARD:
     case VIRTIO_BLK_T_WRITE_ZEROES:
@@ -269,9 +244,7 @@ static void blk_queue_notify(struct virtio_dev *dev, unsigned index)
 
 static void blk_config_read(struct virtio_dev *dev, uint64_t off, uint8_t *data, unsigned size)
 {
-    struct virtio_blk *blk = of(dev);
-    if (off < sizeof(blk->config))
-        memcpy(data, (uint8_t *)&blk->config + off, MIN(size, sizeof(blk->config) - off));
+    virtio_config_copy(&of(dev)->config, sizeof(of(dev)->config), off, data, size);
 }
 
 static void blk_config_write(struct virtio_dev *dev, uint64_t off, const uint8_t *data,
@@ -281,10 +254,45 @@ static void blk_config_write(struct virtio_dev *dev, uint64_t off, const uint8_t
     (void)dev; (void)off; (void)data; (void)size;
 }
 
+/* Snapshots keep the disk's shape, never its contents: the image file is
+ * the user's, and must still be the same size when the VM comes back. */
+#define SNAP_VERSION 1
+
+static void blk_save(struct virtio_dev *dev, struct snap_out *o)
+{
+    struct virtio_blk *blk = of(dev);
+    snap_begin(o, "blk", SNAP_VERSION);
+    snap_put_u64(o, "capacity-bytes", blk->backend->size);
+    snap_put_u32(o, "readonly", blk->backend->readonly);
+    snap_end(o);
+}
+
+static bool blk_load(struct virtio_dev *dev, const struct snap_in *parent, GError **errp)
+{
+    struct virtio_blk *blk = of(dev);
+    struct snap_in n;
+    uint64_t size;
+    uint32_t ro;
+    if (!snap_child(parent, "blk", SNAP_VERSION, &n, NULL, errp) ||
+        !snap_get_u64(&n, "capacity-bytes", &size, errp) ||
+        !snap_get_u32(&n, "readonly", &ro, errp))
+        return false;
+    if (size != blk->backend->size)
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: the disk image is now %" G_GUINT64_FORMAT
+                           " bytes, it was %" G_GUINT64_FORMAT " when the snapshot was taken",
+                           dev->name, blk->backend->size, size);
+    if (!ro && blk->backend->readonly)
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: the snapshot had the disk writable, "
+                           "it is now read-only", dev->name);
+    return true;
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .config_write = blk_config_write,
     .queue_notify = blk_queue_notify,
+    .save = blk_save,
+    .load = blk_load,
 };
 
 struct virtio_blk *virtio_blk_new(const char *name, struct block_backend *backend)

@@ -50,7 +50,21 @@ extern const struct bus_ops virtio_mmio_bus_ops;
 /* Device status as the driver sees it (tests, snapshots). */
 uint32_t virtio_mmio_status(struct virtio_mmio *t);
 
-/* Waits until the I/O thread has handled everything queued before (tests). */
+/* Waits until the I/O thread has handled everything queued before (tests,
+ * pausing the VM). */
 void virtio_mmio_sync(struct virtio_mmio *t);
+
+struct snap_out;
+struct snap_in;
+/*
+ * Saves the transport registers, each queue's ring state and the device's
+ * own state as child @node (VM paused). Load restores them into a freshly
+ * created transport for the same kind of device, re-validating the rings
+ * in guest memory, then resumes queue service; a snapshot that does not
+ * match (another device type, bad ring addresses) is refused.
+ */
+void virtio_mmio_save(struct virtio_mmio *t, struct snap_out *o, const char *node);
+bool virtio_mmio_load(struct virtio_mmio *t, const struct snap_in *parent, const char *node,
+                      GError **errp);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <glib.h>
 
 #include "virtq.h"
@@ -36,6 +37,8 @@
 #define VIRTIO_MAX_QUEUES 8
 
 struct virtio_dev;
+struct snap_out;
+struct snap_in;
 
 struct virtio_dev_ops {
     void (*config_read)(struct virtio_dev *dev, uint64_t offset, uint8_t *data, unsigned size);
@@ -46,6 +49,15 @@ struct virtio_dev_ops {
     void (*queue_notify)(struct virtio_dev *dev, unsigned queue);
     /* The driver reset the device: drop in-flight state. */
     void (*reset)(struct virtio_dev *dev);
+    /*
+     * Snapshots (optional; see snap.h). save() writes the device's own
+     * state as one child node of @o; load() reads it back from child of
+     * @parent and refuses a snapshot that does not fit this device (a disk
+     * of another size). Both run with the device quiescent (VM paused);
+     * load() runs before activate().
+     */
+    void (*save)(struct virtio_dev *dev, struct snap_out *o);
+    bool (*load)(struct virtio_dev *dev, const struct snap_in *parent, GError **errp);
 };
 
 struct virtio_transport_ops {
@@ -71,6 +83,15 @@ struct virtio_dev {
     const struct virtio_transport_ops *transport;
     void *transport_opaque;
 };
+
+/* config_read() for a device whose config space is the @len bytes at @cfg:
+ * copies what of [@offset, @offset + @size) lies inside (the rest reads 0). */
+static inline void virtio_config_copy(const void *cfg, size_t len, uint64_t offset,
+                                      uint8_t *data, unsigned size)
+{
+    if (offset < len)
+        memcpy(data, (const uint8_t *)cfg + offset, MIN(size, len - offset));
+}
 
 static inline bool virtio_has_feature(const struct virtio_dev *dev, unsigned bit)
 {

@@ -206,14 +206,24 @@ void virtq_unpop(struct virtq *q)
     q->last_avail--;
 }
 
-void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+void virtq_fill(struct virtq *q, unsigned nth, uint16_t head, uint32_t len)
 {
-    struct virtq_used_elem *e = &q->used->ring[q->used_idx % q->size];
+    struct virtq_used_elem *e = &q->used->ring[(uint16_t)(q->used_idx + nth) % q->size];
     e->id = head;
     e->len = len;
-    q->used_idx++;
-    /* Release: the entry is visible before the index that covers it. */
+}
+
+void virtq_flush(struct virtq *q, unsigned n)
+{
+    q->used_idx += n;
+    /* Release: the entries are visible before the index that covers them. */
     __atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+{
+    virtq_fill(q, 0, head, len);
+    virtq_flush(q, 1);
 }
 
 bool virtq_should_notify(struct virtq *q)

@@ -81,6 +81,15 @@ void virtq_unpop(struct virtq *q);
 /* Puts @head in the used ring with @len bytes written, and publishes it. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 
+/*
+ * The same in two steps, for a device that must publish several chains at
+ * once (virtio-net MRG_RXBUF, 5.1.6.4.2: the driver reads all num_buffers
+ * of a packet when it sees the first): virtq_fill() writes the @nth entry
+ * after the last published one, virtq_flush() publishes @n filled entries.
+ */
+void virtq_fill(struct virtq *q, unsigned nth, uint16_t head, uint32_t len);
+void virtq_flush(struct virtq *q, unsigned n);
+
 /* True if the driver wants an interrupt for what was pushed since the last one. */
 bool virtq_should_notify(struct virtq *q);
 

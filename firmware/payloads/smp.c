@@ -4,6 +4,11 @@
  * (MP specification 1.4, chapter 4), start the APs with INIT and two
  * STARTUP IPIs (Intel SDM vol. 3, 9.4.4), and wait until each has checked
  * in from long mode. Every CPU prints "KVMKIT-CPU apic=N" once.
+ *
+ * With "counter" on the command line every CPU then counts forever,
+ * printing "KVMKIT-COUNT cpu=N n=K" a few times a second: the snapshot
+ * tests save, kill and restore it, and check each count goes on from where
+ * it was (no gap, no restart).
  */
 #include "lib.h"
 
@@ -39,6 +44,11 @@ void smp_ap_main(uint32_t apic_id) __attribute__((noreturn));
 
 static volatile uint32_t print_lock;
 static volatile uint32_t cpus_in;
+static volatile uint32_t counter_mode;
+static volatile uint32_t go;
+
+/* Between counts, in TSC cycles (~20-50 ms). */
+#define COUNT_GAP_TSC_CYCLES 60000000ULL
 
 static void lock(void)
 {
@@ -74,11 +84,45 @@ static void check_in(uint32_t apic_id)
     __atomic_fetch_add(&cpus_in, 1, __ATOMIC_RELEASE);
 }
 
+static void delay(uint64_t cycles);
+
+static __attribute__((noreturn)) void count_forever(uint32_t apic_id)
+{
+    for (uint64_t n = 0;; n++) {
+        lock();
+        serial_puts("KVMKIT-COUNT cpu=");
+        serial_put_dec(apic_id);
+        serial_puts(" n=");
+        serial_put_dec(n);
+        serial_puts("\n");
+        unlock();
+        delay(COUNT_GAP_TSC_CYCLES);
+    }
+}
+
 void smp_ap_main(uint32_t apic_id)
 {
     check_in(apic_id);
+    if (counter_mode) {
+        while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+            __asm__ volatile("pause");
+        count_forever(apic_id);
+    }
     for (;;)
         __asm__ volatile("cli; hlt");
+}
+
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++) {
+        size_t i = 0;
+        while (i < n && s[i] == w[i])
+            i++;
+        if (i == n && (s[n] == ' ' || s[n] == '\0'))
+            return 1;
+    }
+    return 0;
 }
 
 static uint8_t checksum(const uint8_t *p, size_t len)
@@ -139,7 +183,7 @@ static void delay(uint64_t cycles)
 
 void payload_main(const void *boot_params)
 {
-    (void)boot_params;
+    counter_mode = has_word(boot_cmdline(boot_params), "counter");
     unsigned cpus = mp_count_cpus();
     if (cpus == 0) {
         serial_puts("KVMKIT-SMP-FAIL no MP table\n");
@@ -172,4 +216,8 @@ void payload_main(const void *boot_params)
     }
     serial_puts("\n");
     unlock();
+    if (counter_mode) {
+        __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+        count_forever(lapic_id());
+    }
 }

@@ -16,6 +16,11 @@ Inputs the test needs are made in a temporary directory:
                                --serial-file-re apply to PATH's content
   --kernel-from FILE --truncate N | --random-bytes N | --empty-kernel
                                a malformed kernel image, passed as --kernel
+  --disk-image SIZE:TEXT[:ro]  a raw disk image of SIZE bytes (K/M suffixes)
+                               filled with TEXT repeated, passed as
+                               --disk PATH[,ro] (repeatable: disk0, disk1...);
+                               --disk-expect N:OFFSET:TEXT checks image N
+                               holds TEXT at byte OFFSET after the run
 Host dependence (a PVM host is one where /sys/module/kvm_pvm exists):
   --pvm-host-only              skip (77) elsewhere
   --non-pvm-exit N, --non-pvm-stdout-re RE
@@ -70,6 +75,15 @@ def parse_args(argv):
                    help="kernel = N pseudo-random bytes (fixed seed)")
     p.add_argument("--empty-kernel", action="store_true",
                    help="kernel = an empty file")
+    p.add_argument("--stderr-count", nargs=2, action="append", default=[],
+                   metavar=("RE", "N"),
+                   help="RE must match stderr exactly N times (repeatable)")
+    p.add_argument("--disk-image", action="append", default=[],
+                   metavar="SIZE:TEXT[:ro]",
+                   help="make a disk image and pass it as --disk (repeatable)")
+    p.add_argument("--disk-expect", action="append", default=[],
+                   metavar="N:OFFSET:TEXT",
+                   help="after the run, disk image N holds TEXT at OFFSET")
     p.add_argument("--pvm-host-only", action="store_true",
                    help="skip unless this is a PVM host")
     p.add_argument("--non-pvm-exit", type=int,
@@ -84,10 +98,56 @@ def parse_args(argv):
     return a
 
 
+def parse_size(text):
+    """'64K', '1M', '4096' -> bytes."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    if text[-1:].upper() in units:
+        return int(text[:-1]) * units[text[-1:].upper()]
+    return int(text)
+
+
+def make_disk_image(path, size, text):
+    """Writes a raw image of @size bytes: @text (bytes) repeated."""
+    reps = size // len(text) + 1
+    with open(path, "wb") as f:
+        f.write((text * reps)[:size])
+
+
+def disk_image_path(tmp, index):
+    return os.path.join(tmp, f"disk{index}.img")
+
+
+def make_disk_images(a, tmp):
+    """--disk-image: creates the images; returns the kvmkit arguments."""
+    extra = []
+    for i, spec in enumerate(a.disk_image):
+        size, sep, rest = spec.partition(":")
+        text, ro = (rest[:-3], True) if rest.endswith(":ro") else (rest, False)
+        if not sep or not text:
+            sys.exit(f"run_payload: bad --disk-image {spec!r}")
+        path = disk_image_path(tmp, i)
+        make_disk_image(path, parse_size(size), text.encode())
+        extra += ["--disk", path + (",ro" if ro else "")]
+    return extra
+
+
+def check_disk_images(a, tmp, errors):
+    """--disk-expect: reads the images afresh after kvmkit is gone."""
+    for spec in a.disk_expect:
+        index, _, rest = spec.partition(":")
+        offset, _, text = rest.partition(":")
+        path = disk_image_path(tmp, int(index))
+        with open(path, "rb") as f:
+            f.seek(int(offset))
+            got = f.read(len(text))
+        if got != text.encode():
+            errors.append(f"disk{index} at {offset}: {got!r}, expected {text!r}")
+
+
 def make_inputs(a, tmp):
     """Creates the temporary files the options ask for; returns the config
     file to pass (or None) and extra kvmkit arguments."""
-    extra = []
+    extra = make_disk_images(a, tmp)
     malformed = None
     if a.truncate is not None:
         with open(a.kernel_from, "rb") as f:
@@ -134,6 +194,13 @@ def check_re(what, text, patterns, errors, want=True):
             errors.append(f"{what}: {'no' if want else 'unexpected'} match for /{pat}/")
 
 
+def check_count(what, text, pairs, errors):
+    for pat, n in pairs:
+        got = len(re.findall(pat, text, re.MULTILINE))
+        if got != int(n):
+            errors.append(f"{what}: /{pat}/ matched {got} times, expected {n}")
+
+
 def main(argv):
     a = parse_args(argv)
     name = a.name or "guest test"
@@ -175,10 +242,12 @@ def main(argv):
         if serial_path is not None and os.path.exists(serial_path):
             with open(serial_path, "rb") as f:
                 serial = f.read().decode(errors="replace").replace("\r\n", "\n")
+        disk_errors = []
+        check_disk_images(a, tmp, disk_errors)
 
     rc = proc.returncode
     print(f"exit code {rc}, {elapsed:.3f} s")
-    errors = []
+    errors = disk_errors
     if timed_out:
         errors.append(f"timed out after {a.timeout:g} s (killed)")
     elif rc < 0 or rc >= 128:
@@ -188,10 +257,8 @@ def main(argv):
     check_re("stdout", stdout, a.stdout_re, errors)
     check_re("stdout", stdout, a.stdout_not_re, errors, want=False)
     check_re("stderr", stderr, a.stderr_re, errors)
-    for pat, n in a.count:
-        got = len(re.findall(pat, stdout, re.MULTILINE))
-        if got != int(n):
-            errors.append(f"stdout: /{pat}/ matched {got} times, expected {n}")
+    check_count("stdout", stdout, a.count, errors)
+    check_count("stderr", stderr, a.stderr_count, errors)
     if a.serial_file:
         if serial is None:
             errors.append("serial output file was not created")

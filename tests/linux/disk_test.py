@@ -28,19 +28,26 @@ def run_guest(a, cmd, expects, extra):
     return subprocess.call(argv)
 
 
+def make_ext4_image(tmp):
+    """tmp/disk.img: 16 MiB of ext4 made with mke2fs -d from a directory
+    holding hello.txt ("hello from the host")."""
+    root = os.path.join(tmp, "root")
+    os.mkdir(root)
+    with open(os.path.join(root, "hello.txt"), "w") as f:
+        f.write("hello from the host\n")
+    img = os.path.join(tmp, "disk.img")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", root, img, "16M"], check=True)
+    print(f"image: {img} ({os.path.getsize(img)} bytes), made with mke2fs -d", flush=True)
+    return img
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kvmkit", required=True)
     ap.add_argument("--guest-dir")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="kvmkit-disk-") as tmp:
-        root = os.path.join(tmp, "root")
-        os.mkdir(root)
-        with open(os.path.join(root, "hello.txt"), "w") as f:
-            f.write("hello from the host\n")
-        img = os.path.join(tmp, "disk.img")
-        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", root, img, "16M"], check=True)
-        print(f"image: {img} ({os.path.getsize(img)} bytes), made with mke2fs -d", flush=True)
+        img = make_ext4_image(tmp)
 
         rc = run_guest(a,
                        "mount -t ext4 /dev/vda /mnt && cat /mnt/hello.txt && "

@@ -3,7 +3,9 @@
 """Boots the test guest (firmware/linux) under kvmkit, runs one command in
 it through the initramfs' /init ("-- command" on the kernel command line),
 and checks what a user would see: the command's output and status, and
-that kvmkit exits 0 after the guest reboots.
+that kvmkit exits 0 after the guest reboots. Without --cmd, /init starts an
+interactive shell on the console instead: --input lines are typed into
+kvmkit's stdin once the output matches --input-after.
 
 Prints the exact kvmkit command, guest output as it arrives (with elapsed
 seconds), and the total boot-to-exit time. Exit 77 = skipped."""
@@ -29,7 +31,11 @@ def main():
     ap.add_argument("--guest-dir", default=default_guest_dir())
     ap.add_argument("--image", default="vmlinux", help="vmlinux or bzImage in the guest dir")
     ap.add_argument("--kernel", help="a kernel image elsewhere (overrides --image)")
-    ap.add_argument("--cmd", required=True, help="shell command run by the guest's init")
+    ap.add_argument("--cmd", help="shell command run by the guest's init")
+    ap.add_argument("--input", action="append", default=[],
+                    help="a line for kvmkit's stdin (repeatable)")
+    ap.add_argument("--input-after", default=r"\w+:~# ",
+                    help="regex of the output to wait for before typing --input")
     ap.add_argument("--expect", action="append", default=[], help="regex the output must match")
     ap.add_argument("--append", default="console=ttyS0 reboot=k panic=-1",
                     help="kernel options before the command")
@@ -45,14 +51,15 @@ def main():
             return SKIP
 
     # The kernel's parser keeps a double-quoted argument whole.
-    cmdline = f'{a.append} -- "{a.cmd}"'
+    cmdline = f'{a.append} -- "{a.cmd}"' if a.cmd else a.append
     argv = [a.kvmkit, "run", "--kernel", kernel, "--initrd", initrd,
             "--append", cmdline] + a.kvmkit_args
     print("command:", shlex.join(argv), flush=True)
 
     start = time.monotonic()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+    typed = "".join(line + "\n" for line in a.input).encode()
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE if typed else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = bytearray()
     line = bytearray()
     timed_out = False
@@ -68,6 +75,11 @@ def main():
             chunk = None
         if chunk:
             out += chunk
+            if typed and re.search(a.input_after, out.decode(errors="replace")):
+                print(f"[{time.monotonic() - start:7.1f}s] (typing {typed!r})", flush=True)
+                p.stdin.write(typed)
+                p.stdin.flush()
+                typed = b""
             for b in chunk:
                 if b == 10:
                     text = line.decode(errors="replace").rstrip("\r")
@@ -94,7 +106,10 @@ def main():
     elif rc != 0:
         failures.append(f"kvmkit exited {rc}, expected 0")
     m = re.search(r"KVMKIT-CMD-END rc=(\d+)", text)
-    if not m:
+    if not a.cmd:
+        if typed:
+            failures.append(f"the output never matched {a.input_after!r}: nothing typed")
+    elif not m:
         failures.append("the guest never finished the command (no KVMKIT-CMD-END)")
     elif m.group(1) != "0":
         failures.append(f"the command failed in the guest (rc={m.group(1)})")

@@ -8,6 +8,9 @@
 #define _GNU_SOURCE /* nftw, open_memstream */
 #endif
 #include "config.h"
+#include "net_config.h"
+
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <ftw.h>
@@ -1098,6 +1101,288 @@ START_TEST(test_disk_bad_names)
 }
 END_TEST
 
+/* ---- console ------------------------------------------------------------ */
+
+START_TEST(test_console)
+{
+    struct vm_config cfg;
+    put("bzImage", "k");
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", NULL));
+    ck_assert_int_eq(cfg.console, CONFIG_CONSOLE_NONE);
+    ck_assert_int_eq(cfg.console_out.kind, CONFIG_CHAR_STDIO);
+    ck_assert(cfg.console_in_stdio && cfg.serial_in_stdio);
+    config_clear(&cfg);
+
+    /* The console takes stdin from the serial port's default. */
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--console", "virtio", NULL));
+    ck_assert_int_eq(cfg.console, CONFIG_CONSOLE_VIRTIO);
+    ck_assert(cfg.console_in_stdio && !cfg.serial_in_stdio);
+    config_clear(&cfg);
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--console", "virtio",
+                           "--set", "console.input=none", NULL));
+    ck_assert(!cfg.console_in_stdio && cfg.serial_in_stdio);
+    config_clear(&cfg);
+    /* A pty is the console's input: stdin stays with the serial port. */
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--console", "virtio",
+                           "--console-output", "pty", NULL));
+    ck_assert_int_eq(cfg.console_out.kind, CONFIG_CHAR_PTY);
+    ck_assert(cfg.serial_in_stdio);
+    config_clear(&cfg);
+
+    ck_err(run_err("--kernel", "bzImage", "--console", "virtio", "--set",
+                   "serial.input=stdio", NULL),
+           "--set serial.input and [console] input both read stdin; set one "
+           "of them to none");
+    ck_err(vm_err("[serial]\ninput = stdio\n[console]\ndevice = virtio\n"
+                  "input = stdio\n"),
+           "vm.conf: [serial] input and [console] input both read stdin; set "
+           "one of them to none");
+    ck_err(run_err("--kernel", "bzImage", "--console", "virtio",
+                   "--console-output", "pty", "--set", "console.input=stdio",
+                   NULL),
+           "--set console.input: stdio does not go with [console] output = "
+           "pty, which is the console's input");
+    ck_err(run_err("--console", "serial", NULL),
+           "--console: expected none or virtio, got \"serial\"");
+    ck_err(run_err("--console-output", "tty", NULL),
+           "--console-output: expected stdio, none, pty or file:PATH, got "
+           "\"tty\"");
+    ck_err(run_err("--serial-output", "pty", NULL),
+           "--serial-output: expected stdio, none or file:PATH, got \"pty\"");
+    ck_err(vm_err("[console]\ndevice = virtio\noutput = file:bzImage\n"),
+           fmt("vm.conf: [console] output: %s is also [boot] kernel; "
+               "refusing to overwrite it", in_tmp("bzImage")));
+    ck_err(run_err("--kernel", "bzImage", "--serial-output", "file:out",
+                   "--console", "virtio", "--console-output", "file:out", NULL),
+           fmt("--console-output: %s is also [serial] output; refusing to "
+               "overwrite it", in_tmp("out")));
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_print_keys(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "[console]"));
+    ck_assert_ptr_nonnull(strstr(text, "stdio | none | pty | file:PATH; flag --console-output"));
+    free(text);
+}
+END_TEST
+
+/* ---- [net "NAME"] and vmm/net_config.c ---------------------------------- */
+
+static const struct config_net *nic(const struct vm_config *cfg, guint i)
+{
+    ck_assert_uint_lt(i, cfg->nets->len);
+    return g_ptr_array_index(cfg->nets, i);
+}
+
+START_TEST(test_hostfwd_parser)
+{
+    struct net_hostfwd f;
+    char *why = NULL;
+    char a[INET_ADDRSTRLEN];
+
+    ck_assert(net_config_parse_hostfwd("tcp:127.0.0.1:8080-:80", &f, NULL));
+    ck_assert(!f.udp);
+    ck_assert_str_eq(inet_ntop(AF_INET, &f.host_addr, a, sizeof(a)), "127.0.0.1");
+    ck_assert_uint_eq(f.host_port, 8080);
+    ck_assert_uint_eq(f.guest_addr.s_addr, 0);
+    ck_assert_uint_eq(f.guest_port, 80);
+    ck_assert(net_config_parse_hostfwd("udp:0.0.0.0:5353-10.0.2.20:53", &f, NULL));
+    ck_assert(f.udp);
+    ck_assert_uint_eq(f.host_addr.s_addr, 0);
+    ck_assert_str_eq(inet_ntop(AF_INET, &f.guest_addr, a, sizeof(a)), "10.0.2.20");
+    ck_assert_uint_eq(f.guest_port, 53);
+    /* no protocol is tcp; no host address is loopback only */
+    ck_assert(net_config_parse_hostfwd("::2222-:22", &f, NULL));
+    ck_assert(!f.udp);
+    ck_assert_str_eq(inet_ntop(AF_INET, &f.host_addr, a, sizeof(a)), "127.0.0.1");
+    ck_assert(net_config_parse_hostfwd("tcp::65535-:1", &f, NULL));
+
+    static const char *const bad[] = {
+        "", "tcp", "tcp:127.0.0.1:8080", "sctp::80-:80", "tcp::0-:80",
+        "tcp::65536-:80", "tcp::80-:0", "tcp::80-:x", "tcp::-80-:80",
+        "tcp:localhost:80-:80", "tcp:1.2.3:80-:80", "tcp::80-1.2.3.4.5:80",
+        "tcp::80", "tcp::80-80", "tcp::80--:80", "tcp::+80-:80",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+        ck_assert_msg(!net_config_parse_hostfwd(bad[i], &f, NULL), "%s", bad[i]);
+    ck_assert(!net_config_parse_hostfwd("tcp::99999-:80", &f, &why));
+    ck_assert_str_eq(why, "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT "
+                          "(host port \"99999\" is not 1 to 65535)");
+    g_free(why);
+
+    struct net_hostfwd *list = NULL;
+    unsigned n = 9;
+    ck_assert(net_config_parse_hostfwds(" tcp::8080-:80 ;udp::5353-:53;", &list, &n,
+                                        NULL));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(list[1].host_port, 5353);
+    g_free(list);
+    ck_assert(net_config_parse_hostfwds("", &list, &n, NULL));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(list);
+    /* the same host port twice; tcp and udp may share a number */
+    ck_assert(!net_config_parse_hostfwds("tcp::80-:80;tcp::80-:81", &list, &n, NULL));
+    ck_assert(net_config_parse_hostfwds("tcp::80-:80;udp::80-:80", &list, &n, NULL));
+    g_free(list);
+}
+END_TEST
+
+START_TEST(test_net_addresses_and_mac)
+{
+    struct in_addr net, mask, ip;
+    uint8_t mac[6], mac2[6];
+
+    ck_assert(net_config_parse_subnet("10.0.2.0/24", &net, &mask, NULL));
+    ck_assert_uint_eq(ntohl(mask.s_addr), 0xffffff00);
+    ck_assert(net_config_parse_subnet("192.168.0.0/16", &net, &mask, NULL));
+    ck_assert(!net_config_parse_subnet("10.0.2.1/24", &net, &mask, NULL));
+    ck_assert(!net_config_parse_subnet("10.0.2.0", &net, &mask, NULL));
+    ck_assert(!net_config_parse_subnet("10.0.2.0/31", &net, &mask, NULL));
+    ck_assert(!net_config_parse_subnet("10.0.2.0/x", &net, &mask, NULL));
+    ck_assert(net_config_parse_ipv4("10.0.2.2", &ip, NULL));
+    ck_assert(!net_config_parse_ipv4("10.0.2", &ip, NULL));
+
+    ck_assert(net_config_parse_mac("52:54:00:12:34:5f", mac, NULL));
+    ck_assert_uint_eq(mac[5], 0x5f);
+    ck_assert(net_config_parse_mac("52-54-00-12-34-56", mac, NULL));
+    ck_assert(!net_config_parse_mac("52:54:00:12:34", mac, NULL));
+    ck_assert(!net_config_parse_mac("52:54-00:12:34:56", mac, NULL));
+    ck_assert(!net_config_parse_mac("01:00:5e:00:00:01", mac, NULL)); /* multicast */
+    ck_assert(!net_config_parse_mac("00:00:00:00:00:00", mac, NULL));
+    ck_assert(!net_config_parse_mac("52:54:00:12:34:5g", mac, NULL));
+
+    /* stable, locally administered, unicast, different per NIC and VM */
+    net_config_default_mac("vm1", "eth0", mac);
+    net_config_default_mac("vm1", "eth0", mac2);
+    ck_assert_mem_eq(mac, mac2, 6);
+    ck_assert_uint_eq(mac[0] & 3, 2);
+    net_config_default_mac("vm1", "eth1", mac2);
+    ck_assert(memcmp(mac, mac2, 6) != 0);
+    net_config_default_mac("vm2", "eth0", mac2);
+    ck_assert(memcmp(mac, mac2, 6) != 0);
+}
+END_TEST
+
+START_TEST(test_net_file)
+{
+    struct vm_config cfg;
+    put("bzImage", "k");
+    put("vm.conf", "[boot]\nkernel = bzImage\n"
+                   "[net \"eth0\"]\n"
+                   "hostfwd = tcp:127.0.0.1:8080-:80; udp::5353-:53\n"
+                   "restrict = yes\nmac = 52:54:00:12:34:56\n"
+                   "[net \"lan\"]\nbackend = tap\nifname = tap0\noffload = off\n");
+    ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));
+    ck_assert_uint_eq(cfg.nets->len, 2);
+    ck_assert_str_eq(nic(&cfg, 0)->name, "eth0");
+    ck_assert_int_eq(nic(&cfg, 0)->backend, CONFIG_NET_USER);
+    ck_assert_str_eq(nic(&cfg, 0)->hostfwd, "tcp:127.0.0.1:8080-:80; udp::5353-:53");
+    ck_assert(nic(&cfg, 0)->restrict_);
+    ck_assert_str_eq(nic(&cfg, 0)->net, "10.0.2.0/24");
+    ck_assert_str_eq(nic(&cfg, 0)->mac, "52:54:00:12:34:56");
+    ck_assert_ptr_null(nic(&cfg, 0)->host);
+    ck_assert_int_eq(nic(&cfg, 1)->backend, CONFIG_NET_TAP);
+    ck_assert_str_eq(nic(&cfg, 1)->ifname, "tap0");
+    ck_assert(!nic(&cfg, 1)->offload);
+
+    struct net_user_params p;
+    const char *key;
+    char a[INET_ADDRSTRLEN];
+    ck_assert(net_config_user_params(nic(&cfg, 0), &p, &key, NULL));
+    ck_assert_str_eq(inet_ntop(AF_INET, &p.host, a, sizeof(a)), "10.0.2.2");
+    ck_assert_str_eq(inet_ntop(AF_INET, &p.dns, a, sizeof(a)), "10.0.2.3");
+    ck_assert_str_eq(inet_ntop(AF_INET, &p.dhcp_start, a, sizeof(a)), "10.0.2.15");
+    ck_assert_uint_eq(p.n_fwd, 2);
+    ck_assert(p.restrict_);
+    g_free((void *)p.fwd);
+    config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_net_flag)
+{
+    struct vm_config cfg;
+    put("bzImage", "k");
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--net",
+                           "user,hostfwd=tcp::8080-:80,hostfwd=udp::69-:69,"
+                           "net=192.168.5.0/24,dns=192.168.5.53", "--net",
+                           "tap,ifname=tap1", NULL));
+    ck_assert_uint_eq(cfg.nets->len, 2);
+    ck_assert_str_eq(nic(&cfg, 0)->name, "net0");
+    ck_assert_str_eq(nic(&cfg, 0)->hostfwd, "tcp::8080-:80;udp::69-:69");
+    ck_assert_str_eq(nic(&cfg, 0)->net, "192.168.5.0/24");
+    ck_assert_str_eq(nic(&cfg, 0)->dns, "192.168.5.53");
+    ck_assert_str_eq(nic(&cfg, 1)->name, "net1");
+    ck_assert_str_eq(nic(&cfg, 1)->ifname, "tap1");
+    ck_assert(nic(&cfg, 1)->offload);
+    config_clear(&cfg);
+    /* --set reaches a named NIC too */
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--set",
+                           "net.up.hostfwd=tcp::2222-:22", NULL));
+    ck_assert_str_eq(nic(&cfg, 0)->name, "up");
+    config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_net_errors)
+{
+    put("bzImage", "k");
+    ck_err(vm_err("[net \"eth0\"]\nhostfwd = tcp:127.0.0.1:8080-80\n"),
+           "vm.conf: [net \"eth0\"] hostfwd: expected "
+           "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT (no ':' before the guest "
+           "port), got \"tcp:127.0.0.1:8080-80\"");
+    ck_err(vm_err("[net \"eth0\"]\nhostfwd = tcp::80-:80;tcp::99-:x\n"),
+           "vm.conf: [net \"eth0\"] hostfwd: expected "
+           "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT (guest port \"x\" is not "
+           "1 to 65535) in \"tcp::99-:x\", got \"tcp::80-:80;tcp::99-:x\"");
+    ck_err(vm_err("[net \"eth0\"]\nnet = 10.0.2.0/33\n"),
+           "vm.conf: [net \"eth0\"] net: expected a subnet like 10.0.2.0/24 (prefix "
+           "length 8 to 30), got \"10.0.2.0/33\"");
+    ck_err(vm_err("[net \"eth0\"]\nhost = 10.0.3.2\n"),
+           "vm.conf: [net \"eth0\"] host: expected an address inside [net] net "
+           "10.0.2.0/24, not its network or broadcast address, got \"10.0.3.2\"");
+    ck_err(vm_err("[net \"eth0\"]\nnet = 10.1.0.0/29\n"),
+           "vm.conf: [net \"eth0\"] net: the default dhcp-start does not fit: set it "
+           "to an address inside [net] net 10.1.0.0/29, not its network or broadcast "
+           "address");
+    ck_err(vm_err("[net \"eth0\"]\ndns = 10.0.2.2\n"),
+           "vm.conf: [net \"eth0\"] dns: expected an address other than [net] host, "
+           "got \"10.0.2.2\"");
+    ck_err(vm_err("[net \"eth0\"]\nhostfwd = tcp::80-10.9.9.9:80\n"),
+           "vm.conf: [net \"eth0\"] hostfwd: expected guest addresses inside [net] net "
+           "10.0.2.0/24, got \"tcp::80-10.9.9.9:80\"");
+    ck_err(vm_err("[net \"eth0\"]\nmac = 01:02:03:04:05:06\n"),
+           "vm.conf: [net \"eth0\"] mac: expected a unicast MAC address (the first "
+           "byte even), got \"01:02:03:04:05:06\"");
+    ck_err(vm_err("[net \"eth0\"]\nbackend = slirp\n"),
+           "vm.conf: [net \"eth0\"] backend: expected user or tap, got \"slirp\"");
+    ck_err(vm_err("[net \"eth0\"]\nbackend = tap\n"),
+           "vm.conf: [net \"eth0\"] ifname: required with backend = tap");
+    ck_err(vm_err("[net \"eth0\"]\nbackend = tap\nifname = t0\nhostfwd = ::80-:80\n"),
+           "vm.conf: [net \"eth0\"] hostfwd: only backend = user takes it, "
+           "[net \"eth0\"] backend is tap");
+    ck_err(vm_err("[net \"eth0\"]\nifname = tap0\n"),
+           "vm.conf: [net \"eth0\"] ifname: only backend = tap takes it, "
+           "[net \"eth0\"] backend is user");
+    ck_err(vm_err("[net \"eth0\"]\nbackend = tap\nifname = a/b\n"),
+           "vm.conf: [net \"eth0\"] ifname: expected an interface name of 1 to 15 "
+           "bytes without '/', ':' or blanks, got \"a/b\"");
+    ck_err(vm_err("[net \"a\"]\n[net \"b\"]\n[net \"c\"]\n[net \"d\"]\n[net \"e\"]\n"),
+           "too many NICs: 5 given, at most 4 are supported");
+    ck_err(run_err("--kernel", "bzImage", "--net", "user,hostfwd=tcp::0-:80", NULL),
+           "--net hostfwd: expected [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT "
+           "(host port \"0\" is not 1 to 65535), got \"tcp::0-:80\"");
+    ck_err(run_err("--kernel", "bzImage", "--net", "user,restrict", NULL),
+           "--net: expected KEY=VALUE after \"user,\", got \"restrict\"");
+    ck_err(run_err("--kernel", "bzImage", "--net", "", NULL),
+           "--net: expected user|tap[,KEY=VALUE...], got \"\"");
+    ck_err(run_err("--kernel", "bzImage", "--net", "user,colour=red", NULL),
+           "--net colour: unknown key \"colour\" in [net \"net0\"]");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1140,6 +1425,12 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_disk_same_file);
     tcase_add_test(tc, test_disk_too_many);
     tcase_add_test(tc, test_disk_bad_names);
+    tcase_add_test(tc, test_console);
+    tcase_add_test(tc, test_hostfwd_parser);
+    tcase_add_test(tc, test_net_addresses_and_mac);
+    tcase_add_test(tc, test_net_file);
+    tcase_add_test(tc, test_net_flag);
+    tcase_add_test(tc, test_net_errors);
     suite_add_tcase(s, tc);
     return s;
 }

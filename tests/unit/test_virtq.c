@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_ring.h"
+
 #define RAM_SIZE   (1u << 20)
 #define DESC_GPA   0x1000u
 #define AVAIL_GPA  0x2000u
@@ -23,63 +25,27 @@
 static struct guest_mem mem;
 static struct virtq q;
 static struct virtq_elem elem;     /* 16 KiB: keep it off the stack */
-static uint16_t drv_avail_idx;     /* the driver's copy of avail->idx */
+static struct fake_ring ring;      /* the driver's view of q */
 
-static uint8_t *ram(uint64_t gpa, uint64_t len)
-{
-    uint8_t *p = guest_mem_ptr(&mem, gpa, len);
-    if (!p)     /* not ck_assert: this runs in hot loops */
-        ck_abort_msg("gpa 0x%" G_GINT64_MODIFIER "x+%" G_GINT64_MODIFIER "u outside RAM", gpa, len);
-    return p;
-}
+static uint8_t *ram(uint64_t gpa, uint64_t len) { return fake_ram(&mem, gpa, len); }
+static void wr16(uint64_t gpa, uint16_t v) { fake_wr16(&mem, gpa, v); }
 
-static void wr16(uint64_t gpa, uint16_t v) { memcpy(ram(gpa, 2), &v, 2); }
-static void wr32(uint64_t gpa, uint32_t v) { memcpy(ram(gpa, 4), &v, 4); }
-static void wr64(uint64_t gpa, uint64_t v) { memcpy(ram(gpa, 8), &v, 8); }
-
-static uint16_t rd16(uint64_t gpa)
-{
-    uint16_t v;
-    memcpy(&v, ram(gpa, 2), 2);
-    return v;
-}
-
-static uint32_t rd32(uint64_t gpa)
-{
-    uint32_t v;
-    memcpy(&v, ram(gpa, 4), 4);
-    return v;
-}
-
-/* Descriptor @i of the table at @table: {le64 addr, le32 len, le16 flags, le16 next}. */
 static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
                      uint16_t flags, uint16_t next)
 {
-    uint64_t d = table + 16ull * i;
-    wr64(d, addr);
-    wr32(d + 8, len);
-    wr16(d + 12, flags);
-    wr16(d + 14, next);
+    fake_desc(&mem, table, i, addr, len, flags, next);
 }
 
-/* avail {le16 flags, le16 idx, le16 ring[size], le16 used_event}. */
 static void set_avail_flags(uint16_t f) { wr16(AVAIL_GPA, f); }
-static void set_avail_idx(uint16_t idx) { drv_avail_idx = idx; wr16(AVAIL_GPA + 2, idx); }
-static void set_used_event(uint16_t v) { wr16(AVAIL_GPA + 4 + 2u * q.size, v); }
+static void set_avail_idx(uint16_t idx) { fake_ring_set_avail_idx(&ring, idx); }
+static void set_used_event(uint16_t v) { fake_ring_set_used_event(&ring, v); }
+static void make_available(uint16_t head) { fake_ring_make_available(&ring, head); }
 
-/* Makes the chain starting at @head available, as a driver would. */
-static void make_available(uint16_t head)
-{
-    wr16(AVAIL_GPA + 4 + 2u * (drv_avail_idx % q.size), head);
-    set_avail_idx(drv_avail_idx + 1);
-}
-
-/* used {le16 flags, le16 idx, {le32 id, le32 len}[size], le16 avail_event}. */
-static uint16_t used_flags(void) { return rd16(USED_GPA); }
-static uint16_t used_idx(void) { return rd16(USED_GPA + 2); }
-static uint32_t used_id(unsigned slot) { return rd32(USED_GPA + 4 + 8u * slot); }
-static uint32_t used_len(unsigned slot) { return rd32(USED_GPA + 8 + 8u * slot); }
-static uint16_t avail_event(void) { return rd16(USED_GPA + 4 + 8u * q.size); }
+static uint16_t used_flags(void) { return fake_rd16(&mem, USED_GPA); }
+static uint16_t used_idx(void) { return fake_ring_used_idx(&ring); }
+static uint32_t used_id(unsigned slot) { return fake_ring_used_id(&ring, slot); }
+static uint32_t used_len(unsigned slot) { return fake_ring_used_len(&ring, slot); }
+static uint16_t avail_event(void) { return fake_ring_avail_event(&ring); }
 
 static void start_queue(uint16_t size)
 {
@@ -89,7 +55,8 @@ static void start_queue(uint16_t size)
     q.desc_gpa = DESC_GPA;
     q.avail_gpa = AVAIL_GPA;
     q.used_gpa = USED_GPA;
-    drv_avail_idx = 0;
+    ring = (struct fake_ring){ .mem = &mem, .size = size, .desc_gpa = DESC_GPA,
+                               .avail_gpa = AVAIL_GPA, .used_gpa = USED_GPA };
     ck_assert_msg(virtq_start(&q, &err), "virtq_start: %s", err ? err->message : "?");
     ck_assert(q.ready);
 }

@@ -24,7 +24,12 @@
 #include "x86/layout.h"
 #include "x86/mptable.h"
 #include "x86/pvm.h"
+#include "x86/state.h"
+#include "snap.h"
 #include "blk.h"
+#include "console.h"
+#include "net.h"
+#include "net_config.h"
 
 struct arch_vm {
     bool pvm;                       /* PVM-host workarounds active */
@@ -101,27 +106,143 @@ static void user_quit(void *opaque)
     vm_request_stop(opaque, VM_STOP_USER);
 }
 
-static struct chardev *serial_backend(struct vm *vm, GError **errp)
+/* The back end for @out, reading stdin if @in_stdio (a pty is its own
+ * input); @label names the device in the pty's message. */
+static struct chardev *char_backend(struct vm *vm, const struct config_char *out,
+                                    bool in_stdio, const char *label, GError **errp)
 {
-    const struct vm_config *cfg = vm->cfg;
     int out_fd = -1;
-    switch (cfg->serial_out.kind) {
+    switch (out->kind) {
     case CONFIG_CHAR_NONE:
-        if (!cfg->serial_in_stdio)
+        if (!in_stdio)
             return chardev_null_new();
         break;
     case CONFIG_CHAR_FILE:
-        if (!cfg->serial_in_stdio)
-            return chardev_file_new(cfg->serial_out.path, errp);
-        out_fd = chardev_open_output(cfg->serial_out.path, errp);
+        if (!in_stdio)
+            return chardev_file_new(out->path, errp);
+        out_fd = chardev_open_output(out->path, errp);
         if (out_fd < 0)
             return NULL;
         break;
     case CONFIG_CHAR_STDIO:
         out_fd = 1;
         break;
+    case CONFIG_CHAR_PTY:
+        return chardev_pty_new(vm->ctx, label, errp);
     }
-    return chardev_stdio_new(vm->ctx, out_fd, cfg->serial_in_stdio, user_quit, vm, errp);
+    return chardev_stdio_new(vm->ctx, out_fd, in_stdio, user_quit, vm, errp);
+}
+
+/* Puts @dev on the next free virtio-mmio slot (window and GSI). */
+static bool add_virtio_next(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(void *),
+                            void *opaque, GError **errp)
+{
+    static const unsigned gsis[] = X86_VIRTIO_GSIS;
+    unsigned slot = vm->virtio->len;
+    if (slot >= G_N_ELEMENTS(gsis)) {
+        free_dev(opaque);
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
+                           G_N_ELEMENTS(gsis));
+    }
+    return vm_add_virtio_mmio(vm, dev, free_dev, opaque,
+                              X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE, gsis[slot],
+                              errp);
+}
+
+static void free_console(void *opaque)
+{
+    virtio_console_free(opaque);
+}
+
+/*
+ * [console] device = virtio, in the next free virtio slot. Its hvc0
+ * becomes /dev/console: Linux takes the last console=.
+ */
+static bool create_console(struct vm *vm, GError **errp)
+{
+    const struct vm_config *cfg = vm->cfg;
+    if (cfg->console != CONFIG_CONSOLE_VIRTIO)
+        return true;
+    struct chardev *chr = char_backend(vm, &cfg->console_out, cfg->console_in_stdio,
+                                       "virtio-console", errp);
+    if (!chr)
+        return false;
+    struct virtio_console *con = virtio_console_new(chr);
+    if (!add_virtio_next(vm, virtio_console_dev(con), free_console, con, errp))
+        return false;
+    g_string_append(vm->extra_cmdline, " console=hvc0");
+    return true;
+}
+
+static void free_net(void *opaque)
+{
+    virtio_net_free(opaque);
+}
+
+/* The back end for [net "NAME"] @n; errors name the key to blame. */
+static struct net_backend *net_backend_for(struct vm *vm, const struct config_net *n,
+                                           GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    if (n->backend == CONFIG_NET_TAP) {
+        struct net_backend *be = net_tap_new(n->ifname, n->offload, vm->ctx, &err);
+        if (!be)
+            kvmkit_fail(errp, err->code == KVMKIT_ERROR_INPUT ? KVMKIT_ERROR_INPUT
+                                                              : KVMKIT_ERROR_HOST,
+                        "[net \"%s\"] ifname: %s", n->name, err->message);
+        return be;
+    }
+    struct net_user_params p;
+    const char *key;
+    g_autofree char *why = NULL;
+    if (!net_config_user_params(n, &p, &key, &why)) {   /* config_finish() checked it */
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "[net \"%s\"] %s: expected %s", n->name, key, why);
+        return NULL;
+    }
+    int bad = -1;
+    struct net_backend *be = net_slirp_new(&p, vm->ctx, &bad, &err);
+    if (!be && bad >= 0) {
+        g_auto(GStrv) specs = g_strsplit(n->hostfwd, ";", -1);
+        const char *spec = "?";
+        for (int i = 0, k = 0; specs[i]; i++) {
+            char *item = g_strstrip(specs[i]);
+            if (*item && k++ == bad) {
+                spec = item;
+                break;
+            }
+        }
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "[net \"%s\"] hostfwd: %s: %s", n->name, spec,
+                    err->message);
+    } else if (!be) {
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "[net \"%s\"]: %s", n->name, err->message);
+    }
+    g_free((void *)p.fwd);
+    return be;
+}
+
+/* [net "NAME"]: virtio-net NICs after the other virtio devices. */
+static bool create_nets(struct vm *vm, GError **errp)
+{
+    static const unsigned gsis[] = X86_VIRTIO_GSIS;
+    for (guint i = 0; i < vm->cfg->nets->len; i++) {
+        const struct config_net *n = g_ptr_array_index(vm->cfg->nets, i);
+        unsigned slot = vm->virtio->len;
+        if (slot >= G_N_ELEMENTS(gsis))
+            return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
+                               G_N_ELEMENTS(gsis));
+        uint8_t mac[6];
+        if (!n->mac || !net_config_parse_mac(n->mac, mac, NULL))
+            net_config_default_mac(vm->cfg->name, n->name, mac);
+        struct net_backend *be = net_backend_for(vm, n, errp);
+        if (!be)
+            return false;
+        struct virtio_net *net = virtio_net_new(n->name, mac, be);
+        if (!vm_add_virtio_mmio(vm, virtio_net_dev(net), free_net, net,
+                                X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE, gsis[slot],
+                                errp))
+            return false;
+    }
+    return true;
 }
 
 static void free_blk(void *opaque)
@@ -154,9 +275,11 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
 
 bool arch_create_devices(struct vm *vm, GError **errp)
 {
-    if (!create_virtio_devices(vm, errp))
+    if (!create_virtio_devices(vm, errp) || !create_console(vm, errp) ||
+        !create_nets(vm, errp))
         return false;
-    vm->serial_chr = serial_backend(vm, errp);
+    vm->serial_chr = char_backend(vm, &vm->cfg->serial_out, vm->cfg->serial_in_stdio,
+                                  "serial port", errp);
     if (!vm->serial_chr)
         return false;
     vm->serial = serial16550_new(vm_irq_line(vm, X86_COM1_IRQ), vm->serial_chr);
@@ -338,6 +461,39 @@ bool arch_handle_exit(struct vcpu *vcpu)
         g_printerr("kvmkit: vCPU %u: KVM internal error, suberror %u\n", vcpu->id,
                    run->internal.suberror);
     return false;
+}
+
+bool arch_save_state(struct vm *vm, struct snap_out *o, GError **errp)
+{
+    if (!x86_vm_save(vm, vm->arch->cpuid, o, errp))
+        return false;
+    snap_begin(o, "cpus", 1);
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        if (!x86_vcpu_save(&vm->vcpus[i], o, errp))
+            return false;
+    snap_end(o);
+    snap_begin(o, "board", 1);
+    serial16550_save(vm->serial, o, "serial@3f8");
+    i8042_save(vm->i8042, o, "i8042");
+    cmos_rtc_save(vm->rtc, o, "rtc");
+    snap_end(o);
+    return true;
+}
+
+bool arch_load_state(struct vm *vm, const struct snap_in *root, GError **errp)
+{
+    struct snap_in cpus, board;
+    if (!x86_vm_check_cpu(root, vm->arch->cpuid, errp) ||
+        !x86_vm_load(vm, root, errp) ||
+        !snap_child(root, "cpus", 1, &cpus, NULL, errp))
+        return false;
+    for (unsigned i = 0; i < vm->n_vcpus; i++)
+        if (!x86_vcpu_load(&vm->vcpus[i], &cpus, errp))
+            return false;
+    return snap_child(root, "board", 1, &board, NULL, errp) &&
+           serial16550_load(vm->serial, &board, "serial@3f8", errp) &&
+           i8042_load(vm->i8042, &board, "i8042", errp) &&
+           cmos_rtc_load(vm->rtc, &board, "rtc", errp);
 }
 
 void arch_dump_vcpu(struct vcpu *vcpu, FILE *out)

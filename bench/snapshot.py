@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Snapshot benchmark: save time, bytes written and restore-to-running time
+for guests of several RAM sizes, next to dd writing the same bytes.
+
+    python3 bench/snapshot.py [--build build] [--sizes 256M,1G,4G] [--touch 0.25]
+
+For each size: boots firmware/payloads/memtouch (which fills --touch of its
+RAM with non-zero data at CPL3, then prints heartbeats), saves it through
+the control socket, measures
+  - save: wall time of `kvmkit ctl SOCK snapshot`, and the bytes the memory
+    file really occupies (sparse: st_blocks),
+  - dd: `dd if=/dev/zero of=FILE bs=1M count=N conv=fdatasync` for the same
+    N MiB on the same file system,
+  - restore: from spawning `kvmkit restore` to its first KVM_RUN
+    (KVMKIT_TRACE_STARTUP) = "resume", and to the first heartbeat the
+    restored guest prints,
+with the page cache warm (just written) and cold (drop_caches, root only).
+Targets (issue 5): resume within 10 ms at any size; save >= 80% of dd.
+Prints every command it runs."""
+import argparse
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def sh(cmd, **kw):
+    print("$ " + shlex.join(cmd), flush=True)
+    return subprocess.run(cmd, **kw)
+
+
+def parse_size(s):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(s[:-1]) * units[s[-1].upper()] if s[-1].upper() in units else int(s)
+
+
+def wait_file(path, regex, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path, errors="replace") as f:
+                m = re.search(regex, f.read(), re.M)
+                if m:
+                    return time.monotonic(), m
+        except FileNotFoundError:
+            pass
+        time.sleep(0.001)
+    raise SystemExit(f"timeout waiting for /{regex}/ in {path}")
+
+
+def drop_caches():
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def restore(a, tmp, snap, tag, cold):
+    out = os.path.join(tmp, f"restore-{tag}.out")
+    cmd = [a.kvmkit, "restore", snap, "--serial-output", "file:" + out,
+           "--set", "serial.input=none"]
+    if cold and not drop_caches():
+        return None
+    print("$ KVMKIT_TRACE_STARTUP=1 " + shlex.join(cmd), flush=True)
+    env = dict(os.environ, KVMKIT_TRACE_STARTUP="1")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    first_run = None
+    for line in p.stderr:
+        m = re.search(r"first KVM_RUN at monotonic (\d+) ns", line)
+        if m:
+            first_run = int(m.group(1)) / 1e9 - t0
+            break
+    t_beat, _ = wait_file(out, r"^KVMKIT-BEAT", 60)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    return first_run, t_beat - t0
+
+
+def one_size(a, size, tmp):
+    mib = int(size * a.touch) >> 20
+    sock = os.path.join(tmp, "ctl.sock")
+    out = os.path.join(tmp, "boot.out")
+    cmd = [a.kvmkit, "run", "--kernel", a.payload, "--append", f"touch={mib}",
+           "--memory", f"{size >> 20}M", "--control", sock, "--serial-output", "file:" + out,
+           "--set", "serial.input=none"]
+    print("$ " + shlex.join(cmd), flush=True)
+    vm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    wait_file(out, r"^KVMKIT-BEAT", 600)
+    snap = os.path.join(tmp, "snap")
+    t0 = time.monotonic()
+    r = sh([a.kvmkit, "ctl", sock, "snapshot", snap], capture_output=True, text=True)
+    save_s = time.monotonic() - t0
+    if r.returncode:
+        raise SystemExit(r.stdout + r.stderr)
+    vm.send_signal(signal.SIGKILL)
+    vm.wait()
+    mem = [f for f in os.listdir(tmp) if f.endswith(".mem")][0]
+    st = os.stat(os.path.join(tmp, mem))
+    written = st.st_blocks * 512
+    ddfile = os.path.join(tmp, "dd.out")
+    count = max(1, written >> 20)
+    t0 = time.monotonic()
+    sh(["dd", "if=/dev/zero", "of=" + ddfile, "bs=1M", f"count={count}", "conv=fdatasync"],
+       capture_output=True)
+    dd_s = time.monotonic() - t0
+    os.unlink(ddfile)
+    warm = restore(a, tmp, snap, "warm", False)
+    cold = restore(a, tmp, snap, "cold", True)
+    for f in os.listdir(tmp):
+        os.unlink(os.path.join(tmp, f))
+    return {
+        "size": size, "touched": mib << 20, "written": written, "save_s": save_s,
+        "save_rate": written / save_s / 1e6, "dd_rate": (count << 20) / dd_s / 1e6,
+        "warm": warm, "cold": cold,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(here, "..", "build"))
+    ap.add_argument("--sizes", default="256M,1G,4G")
+    ap.add_argument("--touch", type=float, default=0.25, help="fraction of RAM the guest fills")
+    ap.add_argument("--dir", help="where to write snapshots (default: a temp dir in /var/tmp)")
+    a = ap.parse_args()
+    a.kvmkit = os.path.join(a.build, "kvmkit")
+    a.payload = os.path.join(a.build, "firmware", "memtouch.elf")
+    print(f"command: {shlex.join(sys.argv)}", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kvmkit-bench-snap-", dir=a.dir or "/var/tmp") as tmp:
+        for s in a.sizes.split(","):
+            rows.append(one_size(a, parse_size(s), tmp))
+
+    def ms(x):
+        return f"{x * 1000:7.1f}" if x is not None else "    n/a"
+
+    print()
+    print("| RAM | touched | written | save s | save MB/s | dd MB/s | save/dd | "
+          "resume ms (warm) | first beat ms (warm) | resume ms (cold) | first beat ms (cold) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        cold = r["cold"] or (None, None)
+        print(f"| {r['size'] >> 20} MiB | {r['touched'] >> 20} MiB | {r['written'] / 2**20:.0f} MiB "
+              f"| {r['save_s']:.2f} | {r['save_rate']:.0f} | {r['dd_rate']:.0f} "
+              f"| {r['save_rate'] / r['dd_rate']:.2f} | {ms(r['warm'][0])} | {ms(r['warm'][1])} "
+              f"| {ms(cold[0])} | {ms(cold[1])} |")
+    print("\nresume = spawn of `kvmkit restore` to its first KVM_RUN; first beat = to the first "
+          "heartbeat line the restored guest wrote (a CPL0 serial write, emulated on PVM hosts)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The user-mode network back end: libslirp (4.x) as a GSource on the main
+ * loop. libslirp is not thread-safe, so every call into it happens on the
+ * thread that runs @ctx: frames the device sends from its I/O thread wait
+ * in a bounded queue (TX_QUEUE_MAX) and the loop is woken to feed them in.
+ *
+ * Each loop iteration: prepare() asks slirp for its fds and timeout
+ * (slirp_pollfds_fill), check()/dispatch() hand back what poll() saw
+ * (slirp_pollfds_poll, which also runs slirp's TCP timers) after feeding
+ * queued frames (slirp_input). Frames slirp sends to the guest go straight
+ * to the device's rx() on this thread.
+ */
+#include "net.h"
+
+#include <errno.h>
+#include <string.h>
+#include <slirp/libslirp.h>
+
+#include "error.h"
+#include "log.h"
+
+#define TX_QUEUE_MAX 256
+
+struct net_slirp;
+
+struct slirp_source {
+    GSource src;
+    struct net_slirp *ns;
+};
+
+struct slirp_timer {
+    struct net_slirp *ns;
+    SlirpTimerId id;
+    void *cb_opaque;
+    GSource *src;
+};
+
+struct net_slirp {
+    struct net_backend be;
+    Slirp *slirp;
+    GMainContext *ctx;
+    GSource *source;
+    GArray *pfds;               /* GPollFD, as given to slirp last */
+
+    GMutex lock;                /* guards the TX hand-over */
+    GQueue tx;                  /* GBytes * (header + frame) */
+    bool tx_full;               /* a send() was refused: call tx_ready() */
+};
+
+static struct net_slirp *of(struct net_backend *b)
+{
+    return (struct net_slirp *)b;
+}
+
+/* ---- callbacks from slirp (main loop thread) ---- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+    struct net_slirp *ns = opaque;
+    /* slirp computes every checksum it sends. */
+    struct net_vnet_hdr hdr = { .flags = NET_VNET_HDR_F_DATA_VALID };
+    struct iovec iov[2] = {
+        { .iov_base = &hdr, .iov_len = sizeof(hdr) },
+        { .iov_base = (void *)buf, .iov_len = len },
+    };
+    if (ns->be.peer.rx)
+        ns->be.peer.rx(ns->be.peer.opaque, iov, 2);
+    return len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+    g_autofree char *key = g_strdup_printf("slirp:%p:%s", opaque, msg);
+    log_warn_once(key, "user network: guest error: %s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+    (void)opaque;
+    return g_get_monotonic_time() * 1000;
+}
+
+static gboolean timer_fire(gpointer opaque)
+{
+    struct slirp_timer *t = opaque;
+    g_source_unref(t->src);
+    t->src = NULL;
+    slirp_handle_timer(t->ns->slirp, t->id, t->cb_opaque);
+    return G_SOURCE_REMOVE;
+}
+
+static void timer_stop(struct slirp_timer *t)
+{
+    if (t->src) {
+        g_source_destroy(t->src);
+        g_source_unref(t->src);
+        t->src = NULL;
+    }
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+    struct slirp_timer *t = g_new0(struct slirp_timer, 1);
+    *t = (struct slirp_timer){ .ns = opaque, .id = id, .cb_opaque = cb_opaque };
+    return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+    (void)opaque;
+    timer_stop(timer);
+    g_free(timer);
+}
+
+/* @expire_ms is on the cb_clock_get_ns() clock. */
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+    struct slirp_timer *t = timer;
+    (void)opaque;
+    timer_stop(t);
+    int64_t delay = expire_ms - g_get_monotonic_time() / 1000;
+    t->src = g_timeout_source_new(delay > 0 ? (guint)MIN(delay, G_MAXUINT) : 0);
+    g_source_set_callback(t->src, timer_fire, t, NULL);
+    g_source_attach(t->src, t->ns->ctx);
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+    (void)fd; (void)opaque;     /* fds are collected each iteration instead */
+}
+
+static void cb_notify(void *opaque)
+{
+    g_main_context_wakeup(((struct net_slirp *)opaque)->ctx);
+}
+
+static const SlirpCb callbacks = {
+    .send_packet = cb_send_packet,
+    .guest_error = cb_guest_error,
+    .clock_get_ns = cb_clock_get_ns,
+    .timer_free = cb_timer_free,
+    .timer_mod = cb_timer_mod,
+    .register_poll_fd = cb_register_poll_fd,
+    .unregister_poll_fd = cb_register_poll_fd,
+    .notify = cb_notify,
+    .timer_new_opaque = cb_timer_new_opaque,
+};
+
+/* ---- the GSource ---- */
+
+static int add_poll(int fd, int events, void *opaque)
+{
+    struct net_slirp *ns = opaque;
+    GPollFD pfd = { .fd = fd };
+    if (events & SLIRP_POLL_IN)
+        pfd.events |= G_IO_IN;
+    if (events & SLIRP_POLL_OUT)
+        pfd.events |= G_IO_OUT;
+    if (events & SLIRP_POLL_PRI)
+        pfd.events |= G_IO_PRI;
+    if (events & SLIRP_POLL_ERR)
+        pfd.events |= G_IO_ERR;
+    if (events & SLIRP_POLL_HUP)
+        pfd.events |= G_IO_HUP;
+    g_array_append_val(ns->pfds, pfd);
+    return ns->pfds->len - 1;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+    struct net_slirp *ns = opaque;
+    if (idx < 0 || (guint)idx >= ns->pfds->len)
+        return 0;
+    gushort r = g_array_index(ns->pfds, GPollFD, idx).revents;
+    return ((r & G_IO_IN) ? SLIRP_POLL_IN : 0) | ((r & G_IO_OUT) ? SLIRP_POLL_OUT : 0) |
+           ((r & G_IO_PRI) ? SLIRP_POLL_PRI : 0) | ((r & G_IO_ERR) ? SLIRP_POLL_ERR : 0) |
+           ((r & G_IO_HUP) ? SLIRP_POLL_HUP : 0);
+}
+
+static bool tx_pending(struct net_slirp *ns)
+{
+    g_mutex_lock(&ns->lock);
+    bool any = !g_queue_is_empty(&ns->tx);
+    g_mutex_unlock(&ns->lock);
+    return any;
+}
+
+static gboolean src_prepare(GSource *src, gint *timeout)
+{
+    struct net_slirp *ns = ((struct slirp_source *)src)->ns;
+    for (guint i = 0; i < ns->pfds->len; i++)
+        g_source_remove_poll(src, &g_array_index(ns->pfds, GPollFD, i));
+    g_array_set_size(ns->pfds, 0);
+    uint32_t t = UINT32_MAX;
+    slirp_pollfds_fill(ns->slirp, &t, add_poll, ns);
+    /* Only now: the array no longer moves. */
+    for (guint i = 0; i < ns->pfds->len; i++)
+        g_source_add_poll(src, &g_array_index(ns->pfds, GPollFD, i));
+    *timeout = t == UINT32_MAX ? -1 : (gint)MIN(t, (uint32_t)G_MAXINT);
+    return tx_pending(ns);
+}
+
+static gboolean src_check(GSource *src)
+{
+    (void)src;
+    /* slirp_pollfds_poll() runs slirp's timers too: call it every time. */
+    return TRUE;
+}
+
+static gboolean src_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    struct net_slirp *ns = ((struct slirp_source *)src)->ns;
+    (void)cb; (void)data;
+    bool was_full;
+    for (;;) {
+        g_mutex_lock(&ns->lock);
+        GBytes *frame = g_queue_pop_head(&ns->tx);
+        was_full = ns->tx_full && g_queue_get_length(&ns->tx) < TX_QUEUE_MAX / 2;
+        if (was_full)
+            ns->tx_full = false;
+        g_mutex_unlock(&ns->lock);
+        if (was_full && ns->be.peer.tx_ready)
+            ns->be.peer.tx_ready(ns->be.peer.opaque);
+        if (!frame)
+            break;
+        gsize len;
+        const uint8_t *data_ = g_bytes_get_data(frame, &len);
+        slirp_input(ns->slirp, data_ + sizeof(struct net_vnet_hdr),
+                    (int)(len - sizeof(struct net_vnet_hdr)));
+        g_bytes_unref(frame);
+    }
+    slirp_pollfds_poll(ns->slirp, 0, get_revents, ns);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs source_funcs = {
+    .prepare = src_prepare,
+    .check = src_check,
+    .dispatch = src_dispatch,
+};
+
+/* ---- net_backend_ops ---- */
+
+/* Device I/O thread. */
+static bool slirp_send(struct net_backend *b, const struct iovec *iov, unsigned n)
+{
+    struct net_slirp *ns = of(b);
+    gsize len = 0;
+    for (unsigned i = 0; i < n; i++)
+        len += iov[i].iov_len;
+    if (len <= sizeof(struct net_vnet_hdr))
+        return true;
+    uint8_t *copy = g_malloc(len);
+    for (gsize off = 0, i = 0; i < n; off += iov[i].iov_len, i++)
+        memcpy(copy + off, iov[i].iov_base, iov[i].iov_len);
+    g_mutex_lock(&ns->lock);
+    bool ok = g_queue_get_length(&ns->tx) < TX_QUEUE_MAX;
+    if (ok)
+        g_queue_push_tail(&ns->tx, g_bytes_new_take(copy, len));
+    else
+        ns->tx_full = true;
+    g_mutex_unlock(&ns->lock);
+    if (ok)
+        g_main_context_wakeup(ns->ctx);
+    else
+        g_free(copy);
+    return ok;
+}
+
+static void slirp_destroy(struct net_backend *b)
+{
+    struct net_slirp *ns = of(b);
+    if (ns->source) {
+        g_source_destroy(ns->source);
+        g_source_unref(ns->source);
+    }
+    if (ns->slirp)
+        slirp_cleanup(ns->slirp);   /* frees its timers through cb_timer_free */
+    g_queue_clear_full(&ns->tx, (GDestroyNotify)g_bytes_unref);
+    g_mutex_clear(&ns->lock);
+    g_array_free(ns->pfds, TRUE);
+    g_free(ns);
+}
+
+static const struct net_backend_ops slirp_ops = {
+    .send = slirp_send,
+    .destroy = slirp_destroy,
+};
+
+struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext *ctx,
+                                  int *bad_fwd, GError **errp)
+{
+    struct net_slirp *ns = g_new0(struct net_slirp, 1);
+    ns->be.ops = &slirp_ops;
+    ns->be.kind = "user";
+    ns->ctx = ctx;
+    ns->pfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    g_mutex_init(&ns->lock);
+    g_queue_init(&ns->tx);
+    *bad_fwd = -1;
+
+    SlirpConfig cfg = {
+        .version = 4,
+        .restricted = p->restrict_,
+        .in_enabled = true,
+        .vnetwork = p->net,
+        .vnetmask = p->mask,
+        .vhost = p->host,
+        .vhostname = "kvmkit",
+        .vdhcp_start = p->dhcp_start,
+        .vnameserver = p->dns,
+        .if_mtu = 1500,
+        .if_mru = 1500,
+    };
+    ns->slirp = slirp_new(&cfg, &callbacks, ns);
+    if (!ns->slirp) {
+        slirp_destroy(&ns->be);
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "libslirp refused the network settings");
+        return NULL;
+    }
+    for (unsigned i = 0; i < p->n_fwd; i++) {
+        const struct net_hostfwd *f = &p->fwd[i];
+        errno = 0;
+        if (slirp_add_hostfwd(ns->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
+                              f->guest_port) < 0) {
+            char addr[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &f->host_addr, addr, sizeof(addr));
+            *bad_fwd = i;
+            kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "cannot listen on %s port %s:%u%s%s",
+                        f->udp ? "udp" : "tcp", addr, f->host_port, errno ? ": " : "",
+                        errno ? g_strerror(errno) : " (in use?)");
+            slirp_destroy(&ns->be);
+            return NULL;
+        }
+    }
+    ns->source = g_source_new(&source_funcs, sizeof(struct slirp_source));
+    ((struct slirp_source *)ns->source)->ns = ns;
+    g_source_set_name(ns->source, "slirp");
+    g_source_attach(ns->source, ctx);
+    return &ns->be;
+}

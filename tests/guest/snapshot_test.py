@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Snapshot and restore of a running payload, across processes.
+
+    snapshot_test.py --kvmkit BUILD/kvmkit --payload smp.elf [--cpus N] CASE
+
+Runs the smp payload in counter mode (every CPU prints "KVMKIT-COUNT cpu=C
+n=K" forever) with a control socket, and then, per CASE:
+
+  paused   pause, snapshot, SIGKILL; restore in a new process. The serial
+           output of both processes put together must hold, for every CPU,
+           n = 0, 1, 2, ... with no gap and no repeat: the restored VM
+           carried on exactly where the first one stopped.
+  running  snapshot while running, SIGKILL, restore: every CPU's first
+           count after the restore follows a count the first process had
+           already printed (no restart from 0), and counts keep rising.
+  refuse   damaged snapshots are refused with exit 2 and a reason, and the
+           VM does not start: a flipped byte (checksum), a truncated state
+           file, a memory file of the wrong size, a disk image whose size
+           changed, a missing file; and a failed save (directory not
+           writable) leaves the previous snapshot intact and the VM running.
+
+Prints the commands and timings. Exit 0 pass, 1 fail.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+COUNT_RE = re.compile(r"KVMKIT-COUNT cpu=(\d+) n=(\d+)")
+
+
+class Fail(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def counts(text):
+    """{cpu: [n, ...]} in output order."""
+    out = {}
+    for m in COUNT_RE.finditer(text):
+        out.setdefault(int(m.group(1)), []).append(int(m.group(2)))
+    return out
+
+
+def read(path):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise Fail(f"timed out after {timeout} s waiting for {what}")
+
+
+class Kvmkit:
+    def __init__(self, a, tmp, name, args):
+        self.out = os.path.join(tmp, name + ".out")
+        self.err = os.path.join(tmp, name + ".err")
+        self.cmd = [a.kvmkit] + args + ["--serial-output", "file:" + self.out,
+                                        "--set", "serial.input=none"]
+        log("$ " + " ".join(self.cmd))
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.err, "w"))
+
+    def text(self):
+        return read(self.out)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stderr(self):
+        return read(self.err)
+
+
+def ctl(a, sock, *args, ok=True):
+    cmd = [a.kvmkit, "ctl", sock] + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    log(f"$ {' '.join(cmd)}\n  -> rc={r.returncode} {r.stdout.strip()} {r.stderr.strip()}")
+    if ok and (r.returncode != 0 or '"ok":true' not in r.stdout):
+        raise Fail(f"ctl {args[0]} failed: {r.stdout} {r.stderr}")
+    return r
+
+
+def boot(a, tmp, name="first", extra=()):
+    sock = os.path.join(tmp, "ctl.sock")
+    vm = Kvmkit(a, tmp, name, ["run", "--kernel", a.payload, "--append", "counter",
+                               "--cpus", str(a.cpus), "--memory", "64M",
+                               "--control", sock] + list(extra))
+    # Every CPU has printed a few counts.
+    wait_for(lambda: all(len(counts(vm.text()).get(c, [])) >= 3 for c in range(a.cpus)),
+             60, f"{a.cpus} CPU(s) counting")
+    return vm, sock
+
+
+def check_sequence(text):
+    per_cpu = counts(text)
+    for cpu, ns in sorted(per_cpu.items()):
+        if ns != list(range(len(ns))):
+            bad = next(i for i, n in enumerate(ns) if n != i)
+            raise Fail(f"cpu {cpu}: counts {ns[max(0, bad - 3):bad + 3]} around position "
+                       f"{bad}: not consecutive")
+    return per_cpu
+
+
+def case_paused(a, tmp):
+    vm, sock = boot(a, tmp)
+    ctl(a, sock, "pause")
+    before = vm.text()
+    snap = os.path.join(tmp, "snap")
+    ctl(a, sock, "snapshot", snap)
+    time.sleep(0.3)
+    if vm.text() != before:
+        raise Fail("the guest printed while paused")
+    vm.kill()
+    log(f"first run: {({c: ns[-1] for c, ns in counts(before).items()})} (last counts)")
+    t0 = time.monotonic()
+    rv = Kvmkit(a, tmp, "restored", ["restore", snap])
+    last = {c: ns[-1] for c, ns in counts(before).items()}
+    wait_for(lambda: all(counts(rv.text()).get(c, [-1])[-1] >= last[c] + 3 for c in last),
+             60, "the restored VM to count on")
+    log(f"restored and counted 3 more on every CPU in {time.monotonic() - t0:.2f} s")
+    rv.kill()
+    per_cpu = check_sequence(before + rv.text())
+    log(f"combined output consecutive: {({c: len(ns) for c, ns in per_cpu.items()})} counts")
+
+
+def case_running(a, tmp):
+    vm, sock = boot(a, tmp)
+    snap = os.path.join(tmp, "snap")
+    ctl(a, sock, "snapshot", snap)
+    r = ctl(a, sock, "status")
+    if '"state":"running"' not in r.stdout:
+        raise Fail("the VM is not running after the snapshot")
+    n_after = counts(vm.text())
+    wait_for(lambda: all(len(counts(vm.text())[c]) > len(n_after[c]) for c in n_after),
+             30, "the first VM to go on counting after the snapshot")
+    vm.kill()
+    first = counts(vm.text())
+    rv = Kvmkit(a, tmp, "restored", ["restore", snap])
+    wait_for(lambda: all(len(counts(rv.text()).get(c, [])) >= 3 for c in first),
+             60, "the restored VM to count")
+    rv.kill()
+    for cpu, ns in counts(rv.text()).items():
+        if ns != list(range(ns[0], ns[0] + len(ns))):
+            raise Fail(f"cpu {cpu}: restored counts not consecutive: {ns[:10]}")
+        if ns[0] == 0 or ns[0] - 1 not in first[cpu]:
+            raise Fail(f"cpu {cpu}: restored VM started at n={ns[0]}, the first run "
+                       f"printed {first[cpu][0]}..{first[cpu][-1]}")
+        log(f"cpu {cpu}: restored from n={ns[0]} (first run reached {first[cpu][-1]})")
+
+
+def expect_refused(a, tmp, snap, why_re, what):
+    cmd = [a.kvmkit, "restore", snap, "--serial-output", "none", "--set", "serial.input=none"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    log(f"$ {' '.join(cmd)}  # {what}\n  -> rc={r.returncode} {r.stderr.strip()}")
+    if r.returncode != 2 or not re.search(why_re, r.stderr):
+        raise Fail(f"{what}: expected exit 2 and /{why_re}/, got {r.returncode}: {r.stderr}")
+
+
+def case_refuse(a, tmp):
+    disk = os.path.join(tmp, "disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    vm, sock = boot(a, tmp, extra=["--disk", disk])
+    snapdir = os.path.join(tmp, "snaps")
+    os.mkdir(snapdir)
+    snap = os.path.join(snapdir, "snap")
+    ctl(a, sock, "snapshot", snap)
+    good = open(snap, "rb").read()
+    mems = [f for f in os.listdir(snapdir) if f.endswith(".mem")]
+    if len(mems) != 1:
+        raise Fail(f"expected one memory file, found {mems}")
+    # A failed save leaves the previous snapshot alone and the VM running.
+    os.chmod(snapdir, 0o500)
+    try:
+        if os.geteuid() == 0:
+            log("(root: a read-only directory does not stop root; using a path under a file)")
+            r = ctl(a, sock, "snapshot", os.path.join(snap, "sub"), ok=False)
+        else:
+            r = ctl(a, sock, "snapshot", snap, ok=False)
+    finally:
+        os.chmod(snapdir, 0o700)
+    if r.returncode == 0 or '"error"' not in r.stdout:
+        raise Fail("a save that cannot succeed reported success")
+    if open(snap, "rb").read() != good or sorted(os.listdir(snapdir)) != sorted(["snap"] + mems):
+        raise Fail(f"the failed save touched the previous snapshot: {os.listdir(snapdir)}")
+    if '"state":"running"' not in ctl(a, sock, "status").stdout:
+        raise Fail("the VM is not running after a failed save")
+    # Saving again over the same path replaces the memory file.
+    ctl(a, sock, "snapshot", snap)
+    mems2 = [f for f in os.listdir(snapdir) if f.endswith(".mem")]
+    if len(mems2) != 1 or mems2 == mems:
+        raise Fail(f"second save: memory files {mems2} (before {mems})")
+    vm.kill()
+    good = open(snap, "rb").read()
+    mem = os.path.join(snapdir, mems2[0])
+
+    def variant(name, data):
+        p = os.path.join(tmp, name)
+        with open(p, "wb") as f:
+            f.write(data)
+        shutil.copy(mem, os.path.join(tmp, mems2[0]))
+        return p
+
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x40
+    expect_refused(a, tmp, variant("flipped", bytes(flipped)), "checksum mismatch|not a valid",
+                   "one flipped byte")
+    expect_refused(a, tmp, variant("truncated", good[:len(good) // 3]), "not a valid device tree",
+                   "truncated state file")
+    expect_refused(a, tmp, variant("empty", b""), "not a valid device tree", "empty state file")
+    expect_refused(a, tmp, variant("garbage", b"hello" * 100), "not a valid device tree",
+                   "not a snapshot")
+    expect_refused(a, tmp, os.path.join(tmp, "nonexistent"), "(?i)no such file", "missing file")
+    with open(mem, "r+b") as f:
+        f.truncate(os.path.getsize(mem) - 4096)
+    expect_refused(a, tmp, snap, "memory file .* bytes, the snapshot needs", "short memory file")
+    with open(mem, "r+b") as f:
+        f.truncate(64 << 20)
+    with open(disk, "r+b") as f:
+        f.truncate(2 << 20)
+    expect_refused(a, tmp, snap, "disk image is now 2097152 bytes, it was 1048576",
+                   "disk image changed size")
+    os.unlink(disk)
+    expect_refused(a, tmp, snap, "(?i)disk.*no such file", "disk image gone")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kvmkit", required=True)
+    p.add_argument("--payload", required=True)
+    p.add_argument("--cpus", type=int, default=1)
+    p.add_argument("case", choices=["paused", "running", "refuse"])
+    a = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix="kvmkit-snap-")
+    t0 = time.monotonic()
+    try:
+        {"paused": case_paused, "running": case_running, "refuse": case_refuse}[a.case](a, tmp)
+    except Fail as e:
+        log(f"FAIL: {e}")
+        for f in sorted(os.listdir(tmp)):
+            if f.endswith(".err"):
+                log(f"--- {f}\n{read(os.path.join(tmp, f))}")
+        return 1
+    finally:
+        subprocess.run(["pkill", "-9", "-f", tmp], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+    log(f"PASS ({a.case}, {a.cpus} CPU(s), {time.monotonic() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <libfdt.h>
+
+#include "config.h"
+#include "error.h"
+#include "vm.h"
+
+#define PAGE ((uint64_t)4096)
+#define CHECKSUM_PROP "checksum"
+#define CHECKSUM_LEN 32                 /* SHA-256 */
+#define PAGEMAP_PRESENT (1ULL << 63)
+#define PAGEMAP_SWAPPED (1ULL << 62)
+#define SCAN_BATCH 512                  /* pages per pagemap read (2 MiB) */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+    const uint64_t *w = (const uint64_t *)p;
+    for (size_t i = 0; i < PAGE / 8; i += 8)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+            return false;
+    return true;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t len, uint64_t off, const char *path,
+                      GError **errp)
+{
+    while (len) {
+        ssize_t n = pwrite(fd, p, MIN(len, (size_t)1 << 30), off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "writing %s: %s", path,
+                               n < 0 ? g_strerror(errno) : "no progress");
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return true;
+}
+
+/*
+ * Writes guest RAM to @fd, skipping all-zero pages (left as holes after an
+ * ftruncate to the full size). In anonymous memory, pages the guest never
+ * touched are neither present nor swapped (/proc/self/pagemap) and are
+ * skipped without being read, so scanning a big idle guest costs little.
+ */
+static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
+                         uint64_t *written, GError **errp)
+{
+    if (ftruncate(fd, mem->base_size) < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "%s: %s", path, g_strerror(errno));
+    int pagemap = mem->file_backed ? -1 : open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    uint64_t npages = mem->base_size / PAGE, run_start = 0, run_len = 0;
+    uint64_t entries[SCAN_BATCH];
+    double start = now_s(), last_report = start;
+    bool ok = true;
+    *written = 0;
+    for (uint64_t pg = 0; ok && pg < npages; pg += SCAN_BATCH) {
+        unsigned batch = (unsigned)MIN((uint64_t)SCAN_BATCH, npages - pg);
+        uintptr_t va = (uintptr_t)mem->base + pg * PAGE;
+        bool have_map = pagemap >= 0 &&
+                        pread(pagemap, entries, batch * 8, (va / PAGE) * 8) == (ssize_t)batch * 8;
+        for (unsigned i = 0; ok && i < batch; i++) {
+            const uint8_t *p = mem->base + (pg + i) * PAGE;
+            bool data = have_map && !(entries[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED))
+                            ? false : !page_is_zero(p);
+            if (data && run_len && run_start + run_len == pg + i) {
+                run_len++;
+                continue;
+            }
+            if (run_len) {
+                ok = write_all(fd, mem->base + run_start * PAGE, run_len * PAGE,
+                               run_start * PAGE, path, errp);
+                *written += run_len * PAGE;
+                run_len = 0;
+            }
+            if (data) {
+                run_start = pg + i;
+                run_len = 1;
+            }
+        }
+        double t = now_s();
+        if (t - last_report >= 1.0) {
+            g_printerr("kvmkit: snapshot: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                       " MiB scanned, %" G_GUINT64_FORMAT " MiB written\n",
+                       (pg + batch) * PAGE >> 20, mem->base_size >> 20, *written >> 20);
+            last_report = t;
+        }
+    }
+    if (ok && run_len) {
+        ok = write_all(fd, mem->base + run_start * PAGE, run_len * PAGE, run_start * PAGE,
+                       path, errp);
+        *written += run_len * PAGE;
+    }
+    if (pagemap >= 0)
+        close(pagemap);
+    if (ok && fdatasync(fd) < 0)
+        ok = kvmkit_fail(errp, KVMKIT_ERROR_HOST, "fsync %s: %s", path, g_strerror(errno));
+    if (ok && now_s() - start >= 1.0)
+        g_printerr("kvmkit: snapshot: memory done, %" G_GUINT64_FORMAT " MiB in %.1f s\n",
+                   *written >> 20, now_s() - start);
+    return ok;
+}
+
+/* SHA-256 of @blob with the checksum property's value taken as zeros. */
+static bool compute_checksum(void *blob, uint8_t out[CHECKSUM_LEN])
+{
+    int len;
+    uint8_t *prop = fdt_getprop_w(blob, 0, CHECKSUM_PROP, &len);
+    if (!prop || len != CHECKSUM_LEN)
+        return false;
+    uint8_t saved[CHECKSUM_LEN];
+    memcpy(saved, prop, CHECKSUM_LEN);
+    memset(prop, 0, CHECKSUM_LEN);
+    g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(c, blob, fdt_totalsize(blob));
+    gsize n = CHECKSUM_LEN;
+    g_checksum_get_digest(c, out, &n);
+    memcpy(prop, saved, CHECKSUM_LEN);
+    return true;
+}
+
+static bool fsync_dir(const char *dir, GError **errp)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "fsync %s: %s", dir, g_strerror(e));
+    }
+    close(fd);
+    return true;
+}
+
+/* The memory file of the snapshot now at @path, if any (to delete it once
+ * it is replaced). */
+static char *previous_memory_file(const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    struct snapshot *old = snapshot_open(path, &err);
+    char *mem = old ? g_strdup(old->mem_path) : NULL;
+    snapshot_free(old);
+    return mem;
+}
+
+bool snapshot_save(struct vm *vm, const char *path, GError **errp)
+{
+    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    g_autofree char *dir = g_path_get_dirname(abs);
+    g_autofree char *base = g_path_get_basename(abs);
+    g_autofree char *mem_name = g_strdup_printf("%s.%08x%08x.mem", base, g_random_int(),
+                                                g_random_int());
+    g_autofree char *mem_path = g_build_filename(dir, mem_name, NULL);
+    g_autofree char *tmp_path = g_strdup_printf("%s.tmp", abs);
+    g_autofree char *old_mem = previous_memory_file(abs);
+    g_autofree char *config = config_to_ini(vm->cfg);
+    g_autofree void *blob = NULL;
+    size_t len = 0;
+    uint64_t written = 0;
+    bool ok = false;
+    int state_fd = -1;
+    struct snap_out *o = NULL;
+
+    int mem_fd = open(mem_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (mem_fd < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot create %s: %s", mem_path,
+                           g_strerror(errno));
+    if (!write_memory(&vm->mem, mem_fd, mem_path, &written, errp))
+        goto out;
+
+    o = snap_out_new();
+    static const uint8_t zeros[CHECKSUM_LEN];
+    snap_put_str(o, "format", SNAPSHOT_FORMAT);
+    snap_put_u32(o, "version", SNAPSHOT_VERSION);
+    snap_put_bytes(o, CHECKSUM_PROP, zeros, sizeof(zeros));
+    snap_put_str(o, "kvmkit-version", KVMKIT_VERSION);
+    snap_put_u64(o, "created-unix", (uint64_t)time(NULL));
+    snap_put_str(o, "config", config);
+    snap_put_str(o, "memory-file", mem_name);
+    snap_put_u64(o, "memory-size", vm->mem.base_size);
+    snap_put_u64(o, "memory-bytes-written", written);
+    if (!vm_save_state(vm, o, errp))
+        goto out;
+    blob = snap_out_finish(o, &len, errp);
+    if (!blob)
+        goto out;
+    uint8_t sum[CHECKSUM_LEN];
+    compute_checksum(blob, sum);
+    memcpy(fdt_getprop_w(blob, 0, CHECKSUM_PROP, NULL), sum, CHECKSUM_LEN);
+
+    state_fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (state_fd < 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot create %s: %s", tmp_path,
+                    g_strerror(errno));
+        goto out;
+    }
+    if (!write_all(state_fd, blob, len, 0, tmp_path, errp))
+        goto out;
+    if (fsync(state_fd) < 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "fsync %s: %s", tmp_path, g_strerror(errno));
+        goto out;
+    }
+    if (rename(tmp_path, abs) < 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "rename %s to %s: %s", tmp_path, abs,
+                    g_strerror(errno));
+        goto out;
+    }
+    ok = fsync_dir(dir, errp);
+    /* The new snapshot is in place: the old one's memory is garbage now. */
+    if (ok && old_mem && strcmp(old_mem, mem_path) != 0)
+        unlink(old_mem);
+out:
+    snap_out_free(o);
+    if (state_fd >= 0)
+        close(state_fd);
+    close(mem_fd);
+    if (!ok) {
+        unlink(mem_path);
+        unlink(tmp_path);
+    }
+    return ok;
+}
+
+/* ---- opening ---- */
+
+void snapshot_free(struct snapshot *s)
+{
+    if (!s)
+        return;
+    if (s->mem_fd >= 0)
+        close(s->mem_fd);
+    g_free(s->path);
+    g_free(s->blob);
+    g_free(s->mem_path);
+    g_free(s);
+}
+
+static struct snapshot *open_checked(struct snapshot *s, const char *path, GError **errp);
+
+struct snapshot *snapshot_open(const char *path, GError **errp)
+{
+    struct snapshot *s = g_new0(struct snapshot, 1);
+    s->mem_fd = -1;
+    if (!open_checked(s, path, errp)) {
+        snapshot_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Fills @s from @path; false (with @s to be freed) if anything is wrong. */
+static struct snapshot *open_checked(struct snapshot *s, const char *path, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    gsize len;
+    s->path = g_canonicalize_filename(path, NULL);
+    if (!g_file_get_contents(s->path, (char **)&s->blob, &len, &err)) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "snapshot %s: %s", path, err->message);
+        return NULL;
+    }
+    s->len = len;
+    if (!snap_in_root(s->blob, s->len, &s->root, errp)) {
+        g_prefix_error(errp, "%s: ", path);
+        return NULL;
+    }
+    const char *format = snap_get_str(&s->root, "format", NULL);
+    if (!format || strcmp(format, SNAPSHOT_FORMAT) != 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: not a kvmkit snapshot", path);
+        return NULL;
+    }
+    uint32_t version;
+    if (!snap_get_u32(&s->root, "version", &version, errp)) {
+        g_prefix_error(errp, "%s: ", path);
+        return NULL;
+    }
+    if (version != SNAPSHOT_VERSION) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: snapshot format version %u, this kvmkit "
+                    "reads version %u", path, version, SNAPSHOT_VERSION);
+        return NULL;
+    }
+    uint8_t sum[CHECKSUM_LEN], stored[CHECKSUM_LEN];
+    if (!snap_get_bytes(&s->root, CHECKSUM_PROP, stored, sizeof(stored), errp) ||
+        !compute_checksum(s->blob, sum)) {
+        g_prefix_error(errp, "%s: ", path);
+        return NULL;
+    }
+    if (memcmp(sum, stored, CHECKSUM_LEN) != 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: checksum mismatch: the snapshot is "
+                    "corrupted", path);
+        return NULL;
+    }
+    const char *mem_name;
+    if (!(s->config = snap_get_str(&s->root, "config", errp)) ||
+        !(mem_name = snap_get_str(&s->root, "memory-file", errp)) ||
+        !snap_get_u64(&s->root, "memory-size", &s->mem_size, errp)) {
+        g_prefix_error(errp, "%s: ", path);
+        return NULL;
+    }
+    if (strchr(mem_name, '/') || !strcmp(mem_name, "..") || !strcmp(mem_name, ".")) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: bad memory file name", path);
+        return NULL;
+    }
+    g_autofree char *dir = g_path_get_dirname(s->path);
+    s->mem_path = g_build_filename(dir, mem_name, NULL);
+    s->mem_fd = open(s->mem_path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (s->mem_fd < 0 || fstat(s->mem_fd, &st) < 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: memory file %s: %s", path, s->mem_path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    if ((uint64_t)st.st_size != s->mem_size) {
+        kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: memory file %s is %" G_GUINT64_FORMAT
+                    " bytes, the snapshot needs %" G_GUINT64_FORMAT, path, s->mem_path,
+                    (uint64_t)st.st_size, s->mem_size);
+        return NULL;
+    }
+    return s;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Snapshot files (docs/snapshot-format.md): a state file, a flattened
+ * device tree holding the machine description (the effective config as
+ * INI text) and every object's state, checksummed with SHA-256; and next
+ * to it a memory file, guest RAM byte for byte, sparse (all-zero pages are
+ * holes), that a restore maps with MAP_PRIVATE.
+ *
+ * Saving is atomic per path: the memory file gets a fresh unique name, the
+ * state file is written under a temporary name, fsynced and renamed over
+ * PATH, and only then is the previous snapshot's memory file removed. A
+ * failed save (ENOSPC, a crash) leaves the previous snapshot intact.
+ *
+ * Main thread only.
+ */
+#ifndef KVMKIT_SNAPSHOT_H
+#define KVMKIT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "snap.h"
+
+#define SNAPSHOT_FORMAT "kvmkit-snapshot"
+#define SNAPSHOT_VERSION 1
+
+struct vm;
+
+/* Saves @vm, which the caller has paused, to @path. */
+bool snapshot_save(struct vm *vm, const char *path, GError **errp);
+
+/* An opened, verified snapshot. */
+struct snapshot {
+    char *path;
+    void *blob;             /* the state file */
+    size_t len;
+    struct snap_in root;
+    const char *config;     /* INI text of the machine (inside blob) */
+    char *mem_path;         /* absolute */
+    uint64_t mem_size;
+    int mem_fd;             /* open read-only, for mapping */
+};
+
+/*
+ * Reads @path and checks everything that can be checked without building
+ * the machine: it is a kvmkit snapshot of a version this build reads, the
+ * checksum matches, the memory file exists and has the recorded size.
+ */
+struct snapshot *snapshot_open(const char *path, GError **errp);
+void snapshot_free(struct snapshot *s);
+
+#endif
