@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "serial16550.h"
+#include "metrics.h"
 #include "snap.h"
 
 #include <string.h>
@@ -65,6 +66,9 @@ struct serial16550 {
 
     uint8_t rx_fifo[FIFO_SIZE];
     unsigned rx_head, rx_count;
+
+    /* Counters (metrics.h), from the guest's side: tx is its output. */
+    metrics_counter tx_bytes, rx_bytes, rx_overruns;
 };
 
 static const unsigned trigger_levels[4] = { 1, 4, 8, 14 };
@@ -111,6 +115,7 @@ static void rx_push(struct serial16550 *s, uint8_t byte)
 {
     if (s->rx_count == rx_capacity(s)) {
         s->lsr |= LSR_OE;   /* only loopback can get here: input is flow-controlled */
+        metrics_add(&s->rx_overruns, 1);
         return;
     }
     s->rx_fifo[(s->rx_head + s->rx_count) % FIFO_SIZE] = byte;
@@ -161,6 +166,7 @@ static void write_reg(struct serial16550 *s, unsigned reg, uint8_t v)
             rx_push(s, v);
         else
             chardev_write(s->chr, &v, 1);
+        metrics_add(&s->tx_bytes, 1);
         /* Sent at once: THR and the shift register are empty again. */
         s->lsr |= LSR_THRE | LSR_TEMT;
         s->thr_ipending = true;
@@ -289,8 +295,10 @@ static void serial_receive(void *opaque, const uint8_t *buf, size_t len)
 {
     struct serial16550 *s = opaque;
     g_mutex_lock(&s->lock);
-    for (size_t i = 0; i < len && !(s->mcr & MCR_LOOP); i++)
+    for (size_t i = 0; i < len && !(s->mcr & MCR_LOOP); i++) {
         rx_push(s, buf[i]);
+        metrics_add(&s->rx_bytes, 1);
+    }
     update_irq(s);
     g_mutex_unlock(&s->lock);
 }
@@ -332,6 +340,13 @@ void serial16550_get_regs(struct serial16550 *s, struct serial16550_regs *out)
         .fcr = s->fcr, .dll = s->dll, .dlm = s->dlm, .rx_count = s->rx_count,
     };
     g_mutex_unlock(&s->lock);
+}
+
+void serial16550_metrics(struct serial16550 *s, const struct metrics_sink *sink)
+{
+    metrics_put(sink, "tx_bytes", &s->tx_bytes);
+    metrics_put(sink, "rx_bytes", &s->rx_bytes);
+    metrics_put(sink, "rx_overruns", &s->rx_overruns);
 }
 
 /* ---- snapshot ---- */

@@ -41,6 +41,11 @@ struct serial16550_regs {
 };
 void serial16550_get_regs(struct serial16550 *s, struct serial16550_regs *out);
 
+struct metrics_sink;
+/* Counters (docs/observability.md), from the guest's side: tx_bytes it
+ * sent, rx_bytes it was given, rx_overruns lost (loopback only). Any thread. */
+void serial16550_metrics(struct serial16550 *s, const struct metrics_sink *sink);
+
 struct snap_out;
 struct snap_in;
 /* Saves registers and the receive FIFO as child @node (any thread). */

@@ -41,6 +41,7 @@ enum key_flags {
     KEY_READ_FILE = 1 << 1, /* PATH: must be a readable regular file */
     KEY_EMPTY_OK = 1 << 2,  /* STRING: "" is a valid value */
     KEY_PTY_OK = 1 << 3,    /* CHAR_OUT: "pty" is a valid value */
+    KEY_WRITE_FILE = 1 << 4, /* PATH: a file kvmkit writes; its directory must exist */
 };
 
 struct key_desc {
@@ -204,6 +205,82 @@ static bool check_ipv4(const char *v, char **expected)
     return net_config_parse_ipv4(v, &a, expected);
 }
 
+/* ---- [security] and [limits] values ------------------------------------- */
+
+static bool parse_uint(const char *s, uint64_t *out);
+
+static const char *const namespace_names[] = { "mount", "pid", "net", "ipc", "uts", NULL };
+
+bool config_parse_namespaces(const char *value, unsigned *bits, char **expected)
+{
+    g_auto(GStrv) names = g_strsplit(value, ",", -1);
+    unsigned v = 0;
+    if (strcmp(value, "none") != 0 && *value) {
+        for (size_t i = 0; names[i]; i++) {
+            size_t j = 0;
+            while (namespace_names[j] && strcmp(namespace_names[j], names[i]) != 0)
+                j++;
+            if (!namespace_names[j] || (v & (1u << j))) {
+                *expected = g_strdup("none, or a list of mount, pid, net, ipc, uts "
+                                     "separated by ',', each at most once");
+                return false;
+            }
+            v |= 1u << j;
+        }
+    }
+    *bits = v;
+    return true;
+}
+
+static bool check_namespaces(const char *v, char **expected)
+{
+    unsigned bits;
+    return config_parse_namespaces(v, &bits, expected);
+}
+
+bool config_parse_cpu_limit(const char *value, unsigned *millicores)
+{
+    const char *dot = strchr(value, '.');
+    g_autofree char *whole = g_strndup(value, dot ? (size_t)(dot - value) : strlen(value));
+    uint64_t cores, frac = 0;
+    size_t decimals = dot ? strlen(dot + 1) : 0;
+    if (!parse_uint(whole, &cores) || cores > 1024 || (dot && (decimals < 1 || decimals > 3)) ||
+        (dot && !parse_uint(dot + 1, &frac)))
+        return false;
+    for (size_t i = decimals; i < 3; i++)
+        frac *= 10;
+    uint64_t milli = cores * 1000 + frac;
+    if (milli < 10 || milli > 1024 * 1000)
+        return false;
+    *millicores = milli;
+    return true;
+}
+
+static bool check_cpu_limit(const char *v, char **expected)
+{
+    unsigned milli;
+    if (config_parse_cpu_limit(v, &milli))
+        return true;
+    *expected = g_strdup("a number of cores from 0.01 to 1024, like 1.5");
+    return false;
+}
+
+/* A user name as useradd takes it, or UID:GID in decimal. Whether the
+ * user exists is checked when the VM starts (vmm/jail.c). */
+static bool check_user(const char *v, char **expected)
+{
+    const char *colon = strchr(v, ':');
+    bool numeric = colon && colon > v && colon[1] &&
+                   strspn(v, "0123456789") == (size_t)(colon - v) &&
+                   strspn(colon + 1, "0123456789") == strlen(colon + 1);
+    bool name = (g_ascii_islower(*v) || *v == '_') &&
+                strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(v);
+    if (numeric || name)
+        return true;
+    *expected = g_strdup("a user name or UID:GID");
+    return false;
+}
+
 static const struct section_desc sections[] = {
     { .name = "machine", .doc = "The virtual machine itself." },
     { .name = "boot", .doc = "What to boot: a Linux kernel (bzImage)." },
@@ -212,6 +289,13 @@ static const struct section_desc sections[] = {
                                 "guest's /dev/console)." },
     { .name = "control", .doc = "The control socket (docs/control.md)." },
     { .name = "snapshot", .doc = "Restoring a saved VM (docs/snapshot-format.md)." },
+    { .name = "security", .doc = "System call filters, privilege drop and jail "
+                                 "(docs/security.md)." },
+    { .name = "limits", .doc = "CPU and memory limits through a cgroup v2 group "
+                               "(docs/security.md)." },
+    { .name = "log", .doc = "kvmkit's own messages (docs/observability.md)." },
+    { .name = "metrics", .doc = "Counters written to a file periodically "
+                                "(docs/observability.md)." },
     { .name = "disk", .name_max = 20, .init = disk_init,
       .instance = disk_instance, .nth = disk_nth, .clear = disk_clear,
       .doc = "A virtio-blk disk; NAME (1 to 20 of A-Z a-z 0-9 _ . -)\n"
@@ -231,7 +315,13 @@ static const char *const net_backend_choices[] = { "user", "tap", NULL };
 G_STATIC_ASSERT(sizeof(enum config_net_backend) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
 static const char *const console_choices[] = { "none", "virtio", NULL };
+static const char *const seccomp_choices[] = { "on", "off", "log", NULL };
+G_STATIC_ASSERT(sizeof(enum config_seccomp) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_console) == sizeof(int));
+static const char *const log_format_choices[] = { "text", "json", NULL };
+static const char *const log_level_choices[] = { "error", "warning", "info", "debug", NULL };
+G_STATIC_ASSERT(sizeof(enum log_format) == sizeof(int));
+G_STATIC_ASSERT(sizeof(enum log_level) == sizeof(int));
 
 #define CFG(field) offsetof(struct vm_config, field)
 #define DISK(field) offsetof(struct config_disk, field)
@@ -302,6 +392,55 @@ static const struct key_desc keys[] = {
       .offset = CFG(snapshot_paused), .def = "false",
       .doc = "After a restore, stay paused until `kvmkit ctl SOCKET "
              "resume`." },
+    { .section = "security", .key = "seccomp", .kind = KIND_ENUM,
+      .offset = CFG(seccomp), .choices = seccomp_choices, .def = "on",
+      .doc = "Per-thread system call allowlists; a call outside them kills "
+             "kvmkit with\n      SIGSYS. log: allow and log it instead (for "
+             "finding a missing call)." },
+    { .section = "security", .key = "user", .kind = KIND_STRING, .max = 64,
+      .offset = CFG(security_user), .check = check_user,
+      .doc = "Once the VM is built, become this user (NAME or UID:GID): no "
+             "supplementary\n      groups, no capabilities, no_new_privs. "
+             "Needs root." },
+    { .section = "security", .key = "chroot", .kind = KIND_PATH,
+      .offset = CFG(security_chroot),
+      .doc = "Once the VM is built, make this directory the root (pivot_root "
+             "with the\n      mount namespace, else chroot); later paths "
+             "(snapshots) are inside it." },
+    { .section = "security", .key = "namespaces", .kind = KIND_STRING,
+      .max = 64, .offset = CFG(namespaces), .flags = KEY_EMPTY_OK,
+      .def = "none", .check = check_namespaces,
+      .doc = "New namespaces for kvmkit: none, or a list of mount, pid, net, "
+             "ipc, uts\n      (net: not with a backend = user NIC)." },
+    { .section = "limits", .key = "cpu", .kind = KIND_STRING, .max = 16,
+      .offset = CFG(limit_cpu), .check = check_cpu_limit,
+      .doc = "CPU time in cores (cgroup v2 cpu.max), e.g. 1.5; none by "
+             "default." },
+    { .section = "limits", .key = "memory", .kind = KIND_SIZE,
+      .offset = CFG(limit_memory), .max = 4096 * GIB, .align = 4096,
+      .doc = "Memory of the whole kvmkit process, guest RAM included "
+             "(cgroup v2\n      memory.max); 0 (the default) for none." },
+    { .section = "log", .key = "format", .kind = KIND_ENUM,
+      .offset = CFG(log_format), .choices = log_format_choices, .def = "text",
+      .flag = "log-format", .flag_arg = "text|json",
+      .doc = "text: \"kvmkit: warning: ...\" lines; json: one object per "
+             "line with\n      timestamp, level, component, vm and message." },
+    { .section = "log", .key = "file", .kind = KIND_PATH,
+      .offset = CFG(log_file), .flags = KEY_WRITE_FILE, .flag = "log-file",
+      .flag_arg = "PATH",
+      .doc = "Append messages to this file instead of stderr." },
+    { .section = "log", .key = "level", .kind = KIND_ENUM,
+      .offset = CFG(log_level), .choices = log_level_choices, .def = "info",
+      .doc = "The least severe messages written (KVMKIT_DEBUG=1 in the "
+             "environment\n      means debug)." },
+    { .section = "metrics", .key = "file", .kind = KIND_PATH,
+      .offset = CFG(metrics_file), .flags = KEY_WRITE_FILE,
+      .doc = "Every interval, replace this file (atomically) with the "
+             "counters of\n      `kvmkit ctl SOCKET metrics`, one JSON line; "
+             "once more as the VM stops." },
+    { .section = "metrics", .key = "interval", .kind = KIND_UINT,
+      .offset = CFG(metrics_interval), .min = 1, .max = 86400, .def = "10",
+      .doc = "Seconds between two writes of [metrics] file." },
     { .section = "disk", .key = "path", .kind = KIND_PATH,
       .offset = DISK(path), .flags = KEY_REQUIRED | KEY_READ_FILE,
       .doc = "Disk image: a raw file, its size a multiple of 512." },
@@ -324,7 +463,7 @@ static const struct key_desc keys[] = {
              "address." },
     { .section = "net", .key = "restrict", .kind = KIND_BOOL,
       .offset = NET(restrict_), .def = "false",
-      .doc = "user: cut the guest off from everything but DHCP, DNS and "
+      .doc = "user: cut the guest off from everything but DHCP and "
              "the port forwards." },
     { .section = "net", .key = "net", .kind = KIND_STRING, .max = 18,
       .offset = NET(net), .def = "10.0.2.0/24", .check = check_subnet,
@@ -519,7 +658,7 @@ static bool parse_value(const struct key_desc *k, void *field,
         break;
     case KIND_SIZE:
         if (!config_parse_size(value, &v)) {
-            expected = g_strdup_printf("a size like %s", k->def);
+            expected = g_strdup_printf("a size like %s", k->def ? k->def : "512M");
         } else if (v < k->min || v > k->max) {
             g_autofree char *min = format_size(k->min);
             g_autofree char *max = format_size(k->max);
@@ -823,7 +962,8 @@ bool config_set_arg(struct vm_config *cfg, const char *arg, GError **errp)
 
     if (!eq || !first || first == lhs || !last[1] || first + 1 == last) {
         const char *known = NULL;
-        for (size_t i = 0; i < G_N_ELEMENTS(keys) && eq && !first; i++)
+        /* the first section with that key: [machine] memory, not [limits] */
+        for (size_t i = 0; i < G_N_ELEMENTS(keys) && eq && !first && !known; i++)
             if (strcmp(keys[i].key, lhs) == 0)
                 known = keys[i].section;
         g_autofree char *hint = known ? g_strdup_printf(
@@ -1108,6 +1248,9 @@ static bool check_keys(struct vm_config *cfg, const char *section,
         if (k->kind == KIND_CHAR_OUT && c->kind == CONFIG_CHAR_FILE &&
             !check_output_file(who, c->path, errp))
             return false;
+        if (k->kind == KIND_PATH && (k->flags & KEY_WRITE_FILE) &&
+            *(char **)field && !check_output_file(who, *(char **)field, errp))
+            return false;
     }
     return true;
 }
@@ -1263,6 +1406,34 @@ static bool check_net(struct vm_config *cfg, const struct config_net *n,
     return true;
 }
 
+/* [security]: the jail directory exists; no network namespace for a
+ * NIC whose back end (slirp) needs the host's network. */
+static bool check_security(struct vm_config *cfg, GError **errp)
+{
+    struct stat st;
+    if (cfg->security_chroot &&
+        (stat(cfg->security_chroot, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        g_autofree char *who = origin_of(cfg, "security", "chroot");
+        fail(errp, CONFIG_ERROR_PATH, who, "%s is not a directory", cfg->security_chroot);
+        return false;
+    }
+    unsigned ns = 0;
+    g_autofree char *expected = NULL;
+    if (!config_parse_namespaces(cfg->namespaces, &ns, &expected))
+        g_assert_not_reached();   /* checked when set */
+    for (guint i = 0; (ns & CONFIG_NS_NET) && i < cfg->nets->len; i++) {
+        const struct config_net *n = g_ptr_array_index(cfg->nets, i);
+        if (n->backend == CONFIG_NET_USER) {
+            g_autofree char *who = origin_of(cfg, "security", "namespaces");
+            fail(errp, CONFIG_ERROR_CONFLICT, who, "net: [net \"%s\"] has backend = "
+                 "user, which needs the host's network; use backend = tap or drop net",
+                 n->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool config_finish(struct vm_config *cfg, GError **errp)
 {
     /* Before the required-key checks: "no kernel given" would hide it. */
@@ -1303,7 +1474,7 @@ bool config_finish(struct vm_config *cfg, GError **errp)
     for (guint i = 0; i < cfg->nets->len; i++)
         if (!check_net(cfg, g_ptr_array_index(cfg->nets, i), errp))
             return false;
-    return check_disks_distinct(cfg, errp);
+    return check_disks_distinct(cfg, errp) && check_security(cfg, errp);
 }
 
 /* ---- `kvmkit run` arguments --------------------------------------------- */
@@ -1556,13 +1727,19 @@ void config_print_usage(FILE *out)
 
 /* ---- the effective configuration as INI text ---------------------------- */
 
-/* The file syntax of the value in field; NULL for an unset optional key. */
+/* The file syntax of the value in field; NULL for an unset optional key
+ * (a pointer that is NULL, or a number that is 0 where the key has no
+ * default: 0 is how such keys say "not given"). */
 static char *format_value(const struct key_desc *k, const void *field)
 {
     switch (k->kind) {
     case KIND_UINT:
+        if (!k->def && *(const unsigned *)field == 0)
+            return NULL;
         return g_strdup_printf("%u", *(const unsigned *)field);
     case KIND_SIZE:
+        if (!k->def && *(const uint64_t *)field == 0)
+            return NULL;
         return g_strdup_printf("%" PRIu64, *(const uint64_t *)field);
     case KIND_NAME:
     case KIND_STRING:

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
+
 #define KVMKIT_CONFIG_ERROR (kvmkit_config_error_quark())
 GQuark kvmkit_config_error_quark(void);
 
@@ -88,6 +90,28 @@ struct config_net {
     bool offload;     /* tap: IFF_VNET_HDR + checksum offload; default true */
 };
 
+/* [security] seccomp: the per-thread system call filters
+ * (vmm/seccomp_filter.h); LOG allows and logs what ON would kill. */
+enum config_seccomp { CONFIG_SECCOMP_ON, CONFIG_SECCOMP_OFF, CONFIG_SECCOMP_LOG };
+
+/* [security] namespaces: a subset of "mount,pid,net,ipc,uts". */
+enum config_namespace {
+    CONFIG_NS_MOUNT = 1 << 0,
+    CONFIG_NS_PID = 1 << 1,
+    CONFIG_NS_NET = 1 << 2,
+    CONFIG_NS_IPC = 1 << 3,
+    CONFIG_NS_UTS = 1 << 4,
+};
+
+/* Parses a [security] namespaces value (names separated by ',', any
+ * order, no repeats; "" or "none" for none) into CONFIG_NS_* bits.
+ * Returns false with *expected set (caller frees) on anything else. */
+bool config_parse_namespaces(const char *value, unsigned *bits, char **expected);
+
+/* Parses a [limits] cpu value: a decimal number of cores, at most three
+ * decimals, from 0.01 to 1024, into thousandths of a core. */
+bool config_parse_cpu_limit(const char *value, unsigned *millicores);
+
 /* What `kvmkit run` was asked to do besides running. */
 enum config_help {
     CONFIG_HELP_NONE,  /* run the VM */
@@ -127,6 +151,20 @@ struct vm_config {
     char *control_socket;     /* [control] socket, NULL if none */
     char *snapshot_restore;   /* [snapshot] restore, NULL: boot */
     bool snapshot_paused;     /* [snapshot] paused */
+    enum log_format log_format; /* [log] format */
+    char *log_file;           /* [log] file, NULL: stderr */
+    enum log_level log_level; /* [log] level */
+    char *metrics_file;       /* [metrics] file, NULL: none */
+    unsigned metrics_interval; /* [metrics] interval, seconds */
+
+    /* [security] and [limits] (docs/security.md) */
+    enum config_seccomp seccomp; /* [security] seccomp */
+    char *security_user;      /* [security] user: NAME or UID:GID, NULL: stay */
+    char *security_chroot;    /* [security] chroot: a directory, NULL: none */
+    char *namespaces;         /* [security] namespaces, as given (checked);
+                                 config_parse_namespaces() makes the bits */
+    char *limit_cpu;          /* [limits] cpu: cores like "1.5", NULL: none */
+    uint64_t limit_memory;    /* [limits] memory, bytes, 0: none */
 
     enum config_help help;    /* set by config_parse_run_args() */
 

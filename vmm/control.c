@@ -13,8 +13,11 @@
 
 #include "config.h"
 #include "error.h"
+#include "log.h"
 #include "snapshot.h"
+#include "test_hooks.h"
 #include "vm.h"
+#include "vm_metrics.h"
 
 #define MAX_LINE (64 * 1024)
 
@@ -110,6 +113,11 @@ static void status_members(JsonBuilder *b, void *opaque)
     json_builder_add_int_value(b, getpid());
 }
 
+static void metrics_members(JsonBuilder *b, void *opaque)
+{
+    vm_metrics_build(opaque, b);
+}
+
 struct snap_result {
     const char *path;
     double seconds;
@@ -157,6 +165,8 @@ static char *handle_request(struct control *c, const char *line)
         json_node_get_value_type(cmd_node) != G_TYPE_STRING)
         return reply_error("\"cmd\" must be a string");
     const char *cmd = json_node_get_string(cmd_node);
+    if (strcmp(cmd, "status") != 0 && strcmp(cmd, "metrics") != 0)
+        kvmkit_log(G_LOG_LEVEL_INFO, "control", "%s requested", cmd);
 
     if (strcmp(cmd, "status") == 0)
         return reply_ok(c, status_members, c);
@@ -169,10 +179,17 @@ static char *handle_request(struct control *c, const char *line)
         vm_resume(c->vm);
         return reply_ok(c, NULL, NULL);
     }
+    if (strcmp(cmd, "metrics") == 0)
+        return reply_ok(c, metrics_members, c->vm);
     if (strcmp(cmd, "stop") == 0) {
         vm_request_stop(c->vm, VM_STOP_USER);
         return reply_ok(c, NULL, NULL);
     }
+#ifdef KVMKIT_TEST_HOOKS
+    char *hook = test_hooks_handle(c->vm, cmd, req);
+    if (hook)
+        return hook;
+#endif
     if (strcmp(cmd, "snapshot") == 0) {
         JsonNode *p = json_object_get_member(req, "path");
         if (!p || !JSON_NODE_HOLDS_VALUE(p) || json_node_get_value_type(p) != G_TYPE_STRING ||
@@ -184,7 +201,8 @@ static char *handle_request(struct control *c, const char *line)
                                "directory is not the client's)");
         return do_snapshot(c, path);
     }
-    return reply_error("unknown cmd \"%s\" (status, pause, resume, snapshot, stop)", cmd);
+    return reply_error("unknown cmd \"%s\" (status, pause, resume, snapshot, stop, metrics)",
+                       cmd);
 }
 
 static bool send_line(int fd, const char *s)

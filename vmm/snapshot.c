@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "log.h"
 #include "vm.h"
 
 #define PAGE ((uint64_t)4096)
@@ -96,8 +97,8 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
         }
         double t = now_s();
         if (t - last_report >= 1.0) {
-            g_printerr("kvmkit: snapshot: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                       " MiB scanned, %" G_GUINT64_FORMAT " MiB written\n",
+            kvmkit_log(G_LOG_LEVEL_MESSAGE, "snapshot", "%" G_GUINT64_FORMAT " of %"
+                       G_GUINT64_FORMAT " MiB scanned, %" G_GUINT64_FORMAT " MiB written",
                        (pg + batch) * PAGE >> 20, mem->base_size >> 20, *written >> 20);
             last_report = t;
         }
@@ -112,7 +113,8 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
     if (ok && fdatasync(fd) < 0)
         ok = kvmkit_fail(errp, KVMKIT_ERROR_HOST, "fsync %s: %s", path, g_strerror(errno));
     if (ok && now_s() - start >= 1.0)
-        g_printerr("kvmkit: snapshot: memory done, %" G_GUINT64_FORMAT " MiB in %.1f s\n",
+        kvmkit_log(G_LOG_LEVEL_MESSAGE, "snapshot", "memory done, %" G_GUINT64_FORMAT
+                   " MiB in %.1f s",
                    *written >> 20, now_s() - start);
     return ok;
 }

@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "error.h"
 #include "log.h"
+#include "seccomp_filter.h"
 #include "vm.h"
 
 /* The signal that kicks a vCPU out of KVM_RUN; its handler does nothing. */
@@ -67,15 +68,31 @@ static void handle_mmio(struct vcpu *vcpu)
         ok = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
     if (!ok) {
         g_autofree char *key = g_strdup_printf("mmio:%llx", (unsigned long long)run->mmio.phys_addr);
-        log_warn_once(key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
+        log_warn_once_in("vcpu", key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
                      vcpu->id, run->mmio.is_write ? "write" : "read", len,
                      (unsigned long long)run->mmio.phys_addr);
+    }
+}
+
+static enum vcpu_exit_kind exit_kind(uint32_t reason)
+{
+    switch (reason) {
+    case KVM_EXIT_IO: return VCPU_EXIT_IO;
+    case KVM_EXIT_MMIO: return VCPU_EXIT_MMIO;
+    case KVM_EXIT_HLT: return VCPU_EXIT_HLT;
+    case KVM_EXIT_SHUTDOWN:
+    case KVM_EXIT_SYSTEM_EVENT: return VCPU_EXIT_SHUTDOWN;
+    case KVM_EXIT_INTR: return VCPU_EXIT_INTR;
+    case KVM_EXIT_INTERNAL_ERROR:
+    case KVM_EXIT_FAIL_ENTRY: return VCPU_EXIT_INTERNAL_ERROR;
+    default: return VCPU_EXIT_OTHER;
     }
 }
 
 bool vcpu_handle_exit(struct vcpu *vcpu)
 {
     struct kvm_run *run = vcpu->run;
+    metrics_add(&vcpu->exits[exit_kind(run->exit_reason)], 1);
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
         handle_io(vcpu);
@@ -85,11 +102,12 @@ bool vcpu_handle_exit(struct vcpu *vcpu)
         return true;
     case KVM_EXIT_HLT:
         /* Only without an in-kernel LAPIC; the guest halted for good. */
-        g_printerr("kvmkit: vCPU %u halted\n", vcpu->id);
+        kvmkit_log(G_LOG_LEVEL_MESSAGE, "vcpu", "vCPU %u halted", vcpu->id);
         vm_request_stop(vcpu->vm, VM_STOP_RESET);
         return false;
     case KVM_EXIT_SHUTDOWN:
-        g_printerr("kvmkit: vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)\n", vcpu->id);
+        kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)",
+                   vcpu->id);
         arch_dump_vcpu(vcpu, stderr);
         vm_request_stop(vcpu->vm, VM_STOP_ERROR);
         return false;
@@ -110,7 +128,8 @@ bool vcpu_handle_exit(struct vcpu *vcpu)
             return true;
         break;
     }
-    g_printerr("kvmkit: vCPU %u: unhandled exit reason %u\n", vcpu->id, run->exit_reason);
+    kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: unhandled exit reason %u", vcpu->id,
+               run->exit_reason);
     arch_dump_vcpu(vcpu, stderr);
     vm_request_stop(vcpu->vm, VM_STOP_ERROR);
     return false;
@@ -126,6 +145,15 @@ static void *vcpu_thread(void *opaque)
     sigemptyset(&set);
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    /* Last setup step: from here on only vCPU system calls. */
+    g_autoptr(GError) err = NULL;
+    if (!seccomp_filter_install(vcpu->vm->cfg->seccomp, SECCOMP_FILTER_VCPU, &err)) {
+        g_printerr("kvmkit: vCPU %u: %s\n", vcpu->id, err->message);
+        vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+        vm_vcpu_exited(vcpu->vm);
+        return NULL;
+    }
 
     /* For bench/startup.py: when the first guest instruction may run. */
     if (vcpu->id == 0 && g_getenv("KVMKIT_TRACE_STARTUP")) {
@@ -147,14 +175,20 @@ static void *vcpu_thread(void *opaque)
             /* Completes the pending PIO/MMIO and returns EINTR at once. */
             vcpu->run->immediate_exit = 1;
         }
+#ifdef KVMKIT_TEST_HOOKS
+        if (atomic_exchange(&vcpu->vm->test_forbidden_syscall, false))
+            seccomp_filter_test_forbidden();
+#endif
         int r = ioctl(vcpu->fd, KVM_RUN, 0);
         if (r < 0) {
             if (errno == EINTR || errno == EAGAIN) {
+                metrics_add(&vcpu->exits[VCPU_EXIT_INTR], 1);
                 vcpu->run->immediate_exit = 0;
                 at_boundary = true;
                 continue;
             }
-            g_printerr("kvmkit: vCPU %u: KVM_RUN: %s\n", vcpu->id, g_strerror(errno));
+            kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: KVM_RUN: %s", vcpu->id,
+                       g_strerror(errno));
             arch_dump_vcpu(vcpu, stderr);
             vm_request_stop(vcpu->vm, VM_STOP_ERROR);
             break;

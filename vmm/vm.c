@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -133,10 +134,11 @@ static void kvm_set_irq(void *opaque, unsigned gsi, bool level)
     struct vm *vm = opaque;
     struct kvm_irq_level irq = { .irq = gsi, .level = level };
     if (vm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-        log_warn_once("irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
+        log_warn_once_in("vm", "irq_line", "KVM_IRQ_LINE %u: %s", gsi, g_strerror(errno));
 }
 
 struct vm_virtio {
+    struct virtio_dev *dev;
     struct virtio_mmio *transport;
     uint64_t base;
     int irqfd;
@@ -149,7 +151,7 @@ static void irqfd_trigger(void *opaque)
     struct vm_virtio *v = opaque;
     /* EAGAIN: the counter is saturated, an interrupt is already pending. */
     if (eventfd_write(v->irqfd, 1) < 0 && errno != EAGAIN)
-        log_warn_once("irqfd", "irqfd write: %s", g_strerror(errno));
+        log_warn_once_in("vm", "irqfd", "irqfd write: %s", g_strerror(errno));
 }
 
 static void vm_virtio_free(gpointer p)
@@ -170,6 +172,7 @@ bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(
     v->free_dev = free_dev;
     v->free_opaque = free_opaque;
     v->base = base;
+    v->dev = dev;
     g_ptr_array_add(vm->virtio, v);     /* freed with the VM from here on */
     v->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct kvm_irqfd irqfd = { .fd = v->irqfd, .gsi = gsi };
@@ -192,12 +195,19 @@ bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(
         /* Without it the notify write exits to the vCPU thread and the
          * transport forwards it to the same eventfd: slower, still correct. */
         if (vm_ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
-            log_warn_once("ioeventfd", "KVM_IOEVENTFD: %s; queue notifications take the slow path",
+            log_warn_once_in("vm", "ioeventfd", "KVM_IOEVENTFD: %s; queue notifications take the slow path",
                           g_strerror(errno));
     }
     g_string_append_printf(vm->extra_cmdline, " virtio_mmio.device=4K@0x%" G_GINT64_MODIFIER
                            "x:%u", base, gsi);
     return true;
+}
+
+struct virtio_dev *vm_virtio_dev(struct vm *vm, unsigned i)
+{
+    if (i >= vm->virtio->len)
+        return NULL;
+    return ((struct vm_virtio *)g_ptr_array_index(vm->virtio, i))->dev;
 }
 
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
@@ -262,6 +272,18 @@ static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp
     return true;
 }
 
+/* KVMKIT_TRACE_STARTUP: when each construction step ends (bench/). */
+static bool trace_step(bool ok, const char *step)
+{
+    if (ok && g_getenv("KVMKIT_TRACE_STARTUP")) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fprintf(stderr, "kvmkit-trace: %s done at monotonic %lld ns\n", step,
+                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    }
+    return ok;
+}
+
 struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GError **errp)
 {
     struct vm *vm = g_new0(struct vm, 1);
@@ -276,13 +298,15 @@ struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GErr
     pthread_cond_init(&vm->pause_cond, NULL);
     vm->ctx = g_main_context_ref_thread_default();
     vm->loop = g_main_loop_new(vm->ctx, FALSE);
+    vm->started_us = g_get_monotonic_time();
 
-    if (!open_kvm(vm, errp) ||
-        !arch_vm_init(vm, errp) ||
-        !setup_memory(vm, snap, errp) ||
-        !create_vcpus(vm, errp) ||
-        !arch_create_devices(vm, errp) ||
-        !(snap ? load_state(vm, snap, errp) : arch_load_guest(vm, errp))) {
+    if (!trace_step(open_kvm(vm, errp), "open_kvm") ||
+        !trace_step(arch_vm_init(vm, errp), "arch_vm_init") ||
+        !trace_step(setup_memory(vm, snap, errp), "setup_memory") ||
+        !trace_step(create_vcpus(vm, errp), "create_vcpus") ||
+        !trace_step(arch_create_devices(vm, errp), "create_devices") ||
+        !trace_step(snap ? load_state(vm, snap, errp) : arch_load_guest(vm, errp),
+                    snap ? "load_state" : "load_guest")) {
         vm_free(vm);
         return NULL;
     }
@@ -350,6 +374,17 @@ bool vm_pause(struct vm *vm, GError **errp)
     return true;
 }
 
+bool vm_call_on_io_threads(struct vm *vm, bool (*fn)(void *opaque, GError **errp),
+                           void *opaque, GError **errp)
+{
+    for (guint i = 0; i < vm->virtio->len; i++) {
+        struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
+        if (!virtio_mmio_call_on_io_thread(v->transport, fn, opaque, errp))
+            return false;
+    }
+    return true;
+}
+
 void vm_resume(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
@@ -364,7 +399,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
     for (unsigned i = 0; i < vm->n_vcpus; i++) {
         g_autoptr(GError) err = NULL;
         if (!vcpu_start(&vm->vcpus[i], &err)) {
-            g_printerr("kvmkit: %s\n", err->message);
+            kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "%s", err->message);
             pthread_mutex_lock(&vm->pause_lock);
             vm->n_running -= vm->n_vcpus - i;   /* never started */
             pthread_mutex_unlock(&vm->pause_lock);

@@ -20,11 +20,25 @@
 #include "config.h"
 #include "guest_mem.h"
 #include "irq.h"
+#include "metrics.h"
 
 struct kvm_run;
 struct arch_vm;
 struct arch_vcpu;
 struct chardev;
+
+/* Why a vCPU left KVM_RUN, as counted in struct vcpu's exits[]; names in
+ * vm_metrics.c and docs/observability.md. */
+enum vcpu_exit_kind {
+    VCPU_EXIT_IO,               /* KVM_EXIT_IO: port I/O */
+    VCPU_EXIT_MMIO,             /* KVM_EXIT_MMIO */
+    VCPU_EXIT_HLT,              /* KVM_EXIT_HLT */
+    VCPU_EXIT_SHUTDOWN,         /* KVM_EXIT_SHUTDOWN (triple fault), SYSTEM_EVENT */
+    VCPU_EXIT_INTR,             /* KVM_EXIT_INTR or EINTR: a kick (pause, stop) */
+    VCPU_EXIT_INTERNAL_ERROR,   /* KVM_EXIT_INTERNAL_ERROR, FAIL_ENTRY */
+    VCPU_EXIT_OTHER,
+    VCPU_EXIT_KINDS
+};
 
 struct vcpu {
     struct vm *vm;
@@ -34,6 +48,7 @@ struct vcpu {
     pthread_t thread;
     bool thread_started;
     struct arch_vcpu *arch;
+    metrics_counter exits[VCPU_EXIT_KINDS];    /* by enum vcpu_exit_kind */
 };
 
 /* Why the VM stopped; decides kvmkit's exit status. */
@@ -60,9 +75,13 @@ struct vm {
     GMainContext *ctx;
     GMainLoop *loop;
     atomic_int stop_reason;     /* enum vm_stop_reason, first writer wins */
+    gint64 started_us;          /* g_get_monotonic_time() at vm_new() */
 
     /* Pausing (vm_pause/vm_resume): vCPU threads park in vm_park_vcpu(). */
     atomic_bool pause_requested;
+#ifdef KVMKIT_TEST_HOOKS
+    atomic_bool test_forbidden_syscall; /* a vCPU thread issues one (control.c) */
+#endif
     pthread_mutex_t pause_lock;
     pthread_cond_t pause_cond;  /* parked count changed, or resume/stop */
     unsigned n_parked;          /* under pause_lock */
@@ -121,6 +140,11 @@ void vm_resume(struct vm *vm);
 
 bool vm_is_paused(struct vm *vm);
 
+/* Runs @fn(@opaque) on each virtio I/O thread in turn, waiting for each
+ * (main thread, before vm_run()); stops at the first that returns false. */
+bool vm_call_on_io_threads(struct vm *vm, bool (*fn)(void *opaque, GError **errp),
+                           void *opaque, GError **errp);
+
 /* Called by a vCPU thread that saw pause_requested: blocks until resume
  * or stop. */
 void vm_park_vcpu(struct vm *vm);
@@ -139,6 +163,10 @@ struct virtio_dev;
  */
 bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(void *),
                         void *free_opaque, uint64_t base, unsigned gsi, GError **errp);
+
+/* The @i-th virtio device in creation order, NULL past the last (any
+ * thread once the VM is built). */
+struct virtio_dev *vm_virtio_dev(struct vm *vm, unsigned i);
 
 /* Convenience: an irq_line for @gsi raised through KVM. */
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);

@@ -72,7 +72,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 static void cb_guest_error(const char *msg, void *opaque)
 {
     g_autofree char *key = g_strdup_printf("slirp:%p:%s", opaque, msg);
-    log_warn_once(key, "user network: guest error: %s", msg);
+    log_warn_once_in("net", key, "user network: guest error: %s", msg);
 }
 
 static int64_t cb_clock_get_ns(void *opaque)

@@ -51,7 +51,7 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer opaque)
         ssize_t n = read(fd, dst, NET_MAX_FRAME + (t->vnet_hdr ? hdr : 0));
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
-                log_warn_once("tap-read", "tap: read: %s", g_strerror(errno));
+                log_warn_once_in("net", "tap-read", "tap: read: %s", g_strerror(errno));
             break;
         }
         if (!t->vnet_hdr) {
@@ -99,7 +99,7 @@ static bool tap_send(struct net_backend *b, const struct iovec *iov, unsigned n)
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN) {
-            log_warn_once("tap-write", "tap: write: %s (frames dropped)", g_strerror(errno));
+            log_warn_once_in("net", "tap-write", "tap: write: %s (frames dropped)", g_strerror(errno));
             return true;
         }
         break;

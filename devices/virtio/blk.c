@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "metrics.h"
 #include "snap.h"
 
 #include "iov.h"
@@ -62,6 +63,15 @@ struct virtio_blk {
     char id[ID_BYTES];
     struct blk_config config;
     struct virtq_elem elem;     /* only used on the I/O thread */
+
+    /* Counters (metrics.h): added to on the I/O thread, read from any. */
+    struct {
+        metrics_counter read_requests, write_requests, flush_requests;
+        metrics_counter get_id_requests, discard_requests, write_zeroes_requests;
+        metrics_counter other_requests;     /* unknown types, short headers */
+        metrics_counter read_bytes, written_bytes;
+        metrics_counter errors;             /* requests answered IOERR or UNSUPP */
+    } stats;
 };
 
 static struct virtio_blk *of(struct virtio_dev *dev)
@@ -129,11 +139,46 @@ static uint8_t do_discard(struct virtio_blk *blk, const struct iovec *out, unsig
     return r < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
+/* Counts a finished request of @type (UINT32_MAX: header unreadable) that
+ * moved @bytes of data and ended with status @st. */
+static void count_request(struct virtio_blk *blk, uint32_t type, uint8_t st, size_t bytes)
+{
+    switch (type) {
+    case VIRTIO_BLK_T_IN:
+        metrics_add(&blk->stats.read_requests, 1);
+        if (st == VIRTIO_BLK_S_OK)
+            metrics_add(&blk->stats.read_bytes, bytes);
+        break;
+    case VIRTIO_BLK_T_OUT:
+        metrics_add(&blk->stats.write_requests, 1);
+        if (st == VIRTIO_BLK_S_OK)
+            metrics_add(&blk->stats.written_bytes, bytes);
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        metrics_add(&blk->stats.flush_requests, 1);
+        break;
+    case VIRTIO_BLK_T_GET_ID:
+        metrics_add(&blk->stats.get_id_requests, 1);
+        break;
+    case VIRTIO_BLK_T_DISCARD:
+        metrics_add(&blk->stats.discard_requests, 1);
+        break;
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        metrics_add(&blk->stats.write_zeroes_requests, 1);
+        break;
+    default:
+        metrics_add(&blk->stats.other_requests, 1);
+        break;
+    }
+    if (st != VIRTIO_BLK_S_OK)
+        metrics_add(&blk->stats.errors, 1);
+}
+
 /* Serves one request; returns the bytes written into the driver's buffers. */
 static bool handle_request(struct virtio_blk *blk, struct virtq_elem *e, uint32_t *written)
 {
     const struct iovec *out = e->iov, *in = e->iov + e->n_out;
-    struct blk_req_header hdr;
+    struct blk_req_header hdr = { .type = UINT32_MAX };
     *written = 0;
     if (e->in_len < 1)
         return false;   /* nowhere to put the status: the driver broke the ring */
@@ -206,6 +251,7 @@ static bool handle_request(struct virtio_blk *blk, struct virtq_elem *e, uint32_
         break;
     }
 done:
+    count_request(blk, hdr.type, st, data_len);
     *status = st;
     *written += 1;
     return true;
@@ -287,12 +333,28 @@ static bool blk_load(struct virtio_dev *dev, const struct snap_in *parent, GErro
     return true;
 }
 
+static void blk_metrics(struct virtio_dev *dev, const struct metrics_sink *sink)
+{
+    struct virtio_blk *blk = of(dev);
+    metrics_put(sink, "read_requests", &blk->stats.read_requests);
+    metrics_put(sink, "write_requests", &blk->stats.write_requests);
+    metrics_put(sink, "flush_requests", &blk->stats.flush_requests);
+    metrics_put(sink, "get_id_requests", &blk->stats.get_id_requests);
+    metrics_put(sink, "discard_requests", &blk->stats.discard_requests);
+    metrics_put(sink, "write_zeroes_requests", &blk->stats.write_zeroes_requests);
+    metrics_put(sink, "other_requests", &blk->stats.other_requests);
+    metrics_put(sink, "read_bytes", &blk->stats.read_bytes);
+    metrics_put(sink, "written_bytes", &blk->stats.written_bytes);
+    metrics_put(sink, "errors", &blk->stats.errors);
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .config_write = blk_config_write,
     .queue_notify = blk_queue_notify,
     .save = blk_save,
     .load = blk_load,
+    .metrics = blk_metrics,
 };
 
 struct virtio_blk *virtio_blk_new(const char *name, struct block_backend *backend)

@@ -2,6 +2,8 @@
 #include "console.h"
 
 #include "iov.h"
+#include "metrics.h"
+#include "snap.h"
 
 struct virtio_console {
     struct virtio_dev dev;
@@ -18,6 +20,9 @@ struct virtio_console {
     size_t rx_len;
 
     struct virtq_elem elem;     /* only used on the I/O thread */
+
+    /* Counters (metrics.h), from the guest's side: tx is its output. */
+    metrics_counter rx_bytes, tx_bytes;
 };
 
 static struct virtio_console *of(struct virtio_dev *dev)
@@ -84,6 +89,7 @@ static void rx_flush(struct virtio_console *con)
             break;
         }
         size_t n = rx_fill(con);
+        metrics_add(&con->rx_bytes, n);
         virtq_push(q, con->elem.head, n);
         pushed = true;
         freed |= n > 0;
@@ -107,6 +113,7 @@ static void tx_flush(struct virtio_console *con)
         }
         for (unsigned i = 0; i < con->elem.n_out; i++)
             chardev_write(con->chr, con->elem.iov[i].iov_base, con->elem.iov[i].iov_len);
+        metrics_add(&con->tx_bytes, con->elem.out_len);
         virtq_push(q, con->elem.head, 0);
         pushed = true;
     }
@@ -167,8 +174,54 @@ static const struct chardev_frontend console_frontend = {
  * with VIRTIO_CONSOLE_F_SIZE, _MULTIPORT or _EMERG_WRITE, none offered, so
  * the transport's zeros (and ignored writes) are what the spec asks for.
  */
+static void console_metrics(struct virtio_dev *dev, const struct metrics_sink *sink)
+{
+    metrics_put(sink, "rx_bytes", &of(dev)->rx_bytes);
+    metrics_put(sink, "tx_bytes", &of(dev)->tx_bytes);
+}
+
+/* Snapshots: host input not yet delivered to the guest travels with it. */
+#define SNAP_VERSION 1
+
+static void console_save(struct virtio_dev *dev, struct snap_out *o)
+{
+    struct virtio_console *con = of(dev);
+    uint8_t pending[VIRTIO_CONSOLE_RX_BUFFER];
+    g_mutex_lock(&con->rx_lock);
+    size_t n = con->rx_len;
+    for (size_t i = 0; i < n; i++)
+        pending[i] = con->rx_buf[(con->rx_head + i) % VIRTIO_CONSOLE_RX_BUFFER];
+    g_mutex_unlock(&con->rx_lock);
+    snap_begin(o, "console", SNAP_VERSION);
+    snap_put_bytes(o, "rx-pending", pending, n);
+    snap_end(o);
+}
+
+static bool console_load(struct virtio_dev *dev, const struct snap_in *parent, GError **errp)
+{
+    struct virtio_console *con = of(dev);
+    struct snap_in n;
+    size_t len;
+    const uint8_t *pending;
+    if (!snap_child(parent, "console", SNAP_VERSION, &n, NULL, errp) ||
+        !(pending = snap_get_blob(&n, "rx-pending", &len, errp)))
+        return false;
+    if (len > VIRTIO_CONSOLE_RX_BUFFER)
+        return snap_bad(&n, "rx-pending", errp, "%zu bytes, the buffer holds %d", len,
+                        VIRTIO_CONSOLE_RX_BUFFER);
+    g_mutex_lock(&con->rx_lock);
+    memcpy(con->rx_buf, pending, len);
+    con->rx_head = 0;
+    con->rx_len = len;
+    g_mutex_unlock(&con->rx_lock);
+    return true;
+}
+
 static const struct virtio_dev_ops console_ops = {
     .queue_notify = console_queue_notify,
+    .save = console_save,
+    .load = console_load,
+    .metrics = console_metrics,
 };
 
 struct virtio_console *virtio_console_new(struct chardev *chr)

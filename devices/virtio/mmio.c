@@ -102,7 +102,7 @@ static void tr_broken(struct virtio_dev *dev, const char *why)
         return;
     t->broken = true;
     g_autofree char *key = g_strdup_printf("virtio-broken:%p", (void *)t);
-    log_warn_once(key, "%s: the guest driver broke the device (%s); it needs a reset",
+    log_warn_once_in("virtio-mmio", key, "%s: the guest driver broke the device (%s); it needs a reset",
                  dev->name, why);
     t->status |= VIRTIO_STATUS_NEEDS_RESET;
     /* 2.1.2: a device setting NEEDS_RESET sends a configuration change notification. */
@@ -313,7 +313,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
             if (!virtq_start(q, &err)) {
                 t->status |= VIRTIO_STATUS_NEEDS_RESET;
                 g_autofree char *key = g_strdup_printf("virtio-queue:%p", (void *)t);
-                log_warn_once(key, "%s: queue %u: %s", t->dev->name, t->queue_sel, err->message);
+                log_warn_once_in("virtio-mmio", key, "%s: queue %u: %s", t->dev->name, t->queue_sel, err->message);
             }
         } else if (v == 0) {
             q->ready = false;
@@ -346,7 +346,7 @@ static bool register_access_ok(struct virtio_mmio *t, uint64_t off, unsigned siz
     if (size == 4 && (off & 3) == 0)
         return true;
     g_autofree char *key = g_strdup_printf("virtio-width:%p", (void *)t);
-    log_warn_once(key, "%s: %u-byte access at register 0x%" G_GINT64_MODIFIER "x ignored",
+    log_warn_once_in("virtio-mmio", key, "%s: %u-byte access at register 0x%" G_GINT64_MODIFIER "x ignored",
                  t->dev->name, size, off);
     return false;
 }
@@ -488,21 +488,28 @@ struct sync_point {
     GMutex lock;
     GCond cond;
     bool done;
+    bool (*fn)(void *opaque, GError **errp);  /* run on the I/O thread, or NULL */
+    void *opaque;
+    bool ok;
+    GError *err;
 };
 
 static gboolean sync_done(gpointer opaque)
 {
     struct sync_point *sp = opaque;
+    bool ok = !sp->fn || sp->fn(sp->opaque, &sp->err);
     g_mutex_lock(&sp->lock);
+    sp->ok = ok;
     sp->done = true;
     g_cond_signal(&sp->cond);
     g_mutex_unlock(&sp->lock);
     return G_SOURCE_REMOVE;
 }
 
-static void sync_round(struct virtio_mmio *t)
+static bool sync_round(struct virtio_mmio *t, bool (*fn)(void *opaque, GError **errp),
+                       void *opaque, GError **errp)
 {
-    struct sync_point sp = { .done = false };
+    struct sync_point sp = { .done = false, .fn = fn, .opaque = opaque };
     g_mutex_init(&sp.lock);
     g_cond_init(&sp.cond);
     /* A source, not g_main_context_invoke(), which would run sync_done()
@@ -518,6 +525,9 @@ static void sync_round(struct virtio_mmio *t)
     g_mutex_unlock(&sp.lock);
     g_cond_clear(&sp.cond);
     g_mutex_clear(&sp.lock);
+    if (!sp.ok)
+        g_propagate_error(errp, sp.err);
+    return sp.ok;
 }
 
 void virtio_mmio_sync(struct virtio_mmio *t)
@@ -530,8 +540,15 @@ void virtio_mmio_sync(struct virtio_mmio *t)
      * and the notify sources, attached earlier at the same priority, are
      * dispatched before it.
      */
-    sync_round(t);
-    sync_round(t);
+    sync_round(t, NULL, NULL, NULL);
+    sync_round(t, NULL, NULL, NULL);
+}
+
+bool virtio_mmio_call_on_io_thread(struct virtio_mmio *t,
+                                   bool (*fn)(void *opaque, GError **errp), void *opaque,
+                                   GError **errp)
+{
+    return sync_round(t, fn, opaque, errp);
 }
 
 /* ---- snapshot ---- */

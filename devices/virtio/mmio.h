@@ -54,6 +54,13 @@ uint32_t virtio_mmio_status(struct virtio_mmio *t);
  * pausing the VM). */
 void virtio_mmio_sync(struct virtio_mmio *t);
 
+/* Runs @fn(@opaque, @errp) on the I/O thread and waits for it; returns
+ * what @fn returned (main thread; used to install per-thread security
+ * settings: vmm/seccomp_filter.h, vmm/jail.h). */
+bool virtio_mmio_call_on_io_thread(struct virtio_mmio *t,
+                                   bool (*fn)(void *opaque, GError **errp), void *opaque,
+                                   GError **errp);
+
 struct snap_out;
 struct snap_in;
 /*

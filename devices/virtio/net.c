@@ -6,6 +6,7 @@
 
 #include "iov.h"
 #include "log.h"
+#include "metrics.h"
 
 #define RXQ 0
 #define TXQ 1
@@ -66,7 +67,7 @@ static void count(uint64_t *counter, uint64_t n)
 static void warn(struct virtio_net *net, const char *what)
 {
     g_autofree char *key = g_strdup_printf("virtio-net:%p:%s", (void *)net, what);
-    log_warn_once(key, "%s: %s (dropped and counted)", net->dev.name,
+    log_warn_once_in("virtio-net", key, "%s: %s (dropped and counted)", net->dev.name,
                   what);
 }
 
@@ -390,7 +391,28 @@ static void net_config_read(struct virtio_dev *dev, uint64_t off, uint8_t *data,
     virtio_config_copy(&of(dev)->config, sizeof(of(dev)->config), off, data, size);
 }
 
+static void net_metrics(struct virtio_dev *dev, const struct metrics_sink *sink)
+{
+    struct virtio_net_stats st;
+    virtio_net_get_stats(of(dev), &st);
+    const struct { const char *key; uint64_t value; } rows[] = {
+        { "rx_packets", st.rx_packets }, { "rx_bytes", st.rx_bytes },
+        { "tx_packets", st.tx_packets }, { "tx_bytes", st.tx_bytes },
+        { "rx_drops", st.rx_dropped_full + st.rx_dropped_oversize + st.rx_dropped_inactive },
+        { "tx_drops", st.tx_dropped_malformed + st.tx_dropped_oversize },
+        { "rx_dropped_full", st.rx_dropped_full },
+        { "rx_dropped_oversize", st.rx_dropped_oversize },
+        { "rx_dropped_inactive", st.rx_dropped_inactive },
+        { "rx_bad_chains", st.rx_bad_chains },
+        { "tx_dropped_malformed", st.tx_dropped_malformed },
+        { "tx_dropped_oversize", st.tx_dropped_oversize },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+        sink->put(sink->opaque, rows[i].key, rows[i].value);
+}
+
 static const struct virtio_dev_ops net_ops = {
+    .metrics = net_metrics,
     .config_read = net_config_read,
     .activate = net_activate,
     .queue_notify = net_queue_notify,

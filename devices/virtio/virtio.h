@@ -39,6 +39,7 @@
 struct virtio_dev;
 struct snap_out;
 struct snap_in;
+struct metrics_sink;
 
 struct virtio_dev_ops {
     void (*config_read)(struct virtio_dev *dev, uint64_t offset, uint8_t *data, unsigned size);
@@ -58,6 +59,9 @@ struct virtio_dev_ops {
      */
     void (*save)(struct virtio_dev *dev, struct snap_out *o);
     bool (*load)(struct virtio_dev *dev, const struct snap_in *parent, GError **errp);
+    /* Counters (optional; see metrics.h): one put() per counter, from the
+     * main thread while the device runs, so only atomics may be read. */
+    void (*metrics)(struct virtio_dev *dev, const struct metrics_sink *sink);
 };
 
 struct virtio_transport_ops {

@@ -7,7 +7,7 @@
                                            an HTTP server on the host's
                                            127.0.0.1 through the gateway
                                            10.0.2.2; sha256 compared
-  net_test.py --kvmkit PATH hostfwd [--size N]
+  net_test.py --kvmkit PATH hostfwd [--size N]   (restrict = on)
                                            a host port forwarded to busybox
                                            nc -l in the guest: N bytes (10 MiB)
                                            host -> guest, then back guest ->
@@ -181,9 +181,10 @@ def recv_exact(port, size):
     return bytes(buf), time.monotonic() - t0
 
 
-def transfer_through_forwards(a, size, extra_args=(), report=None):
+def transfer_through_forwards(a, size, restrict=False):
     """Boots a guest with two forwards; host -> guest then guest -> host.
-    Returns (failures, timings dict)."""
+    With @restrict, also checks that the guest cannot reach the host's
+    127.0.0.1 through the gateway. Returns (failures, timings dict)."""
     p_in, p_out = free_port(), free_port()
     data = os.urandom(size)
     want = hashlib.sha256(data).hexdigest()
@@ -192,6 +193,15 @@ def transfer_through_forwards(a, size, extra_args=(), report=None):
     cmd = (f"{DHCP} && (nc -l -p 5000 </dev/null >/tmp/f; echo nc-in-done) & sleep 3; "
            "echo nc-in-ready; wait; sha256sum /tmp/f; "
            "(nc -l -p 5001 </tmp/f; echo nc-out-done) & sleep 3; echo nc-out-ready; wait")
+    srv = None
+    if restrict:
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="kvmkit-net-")
+        with open(os.path.join(tmp, "x"), "w") as f:
+            f.write("reachable\n")
+        srv = serve_dir(tmp)
+        cmd += (f"; if wget -q -T 10 -O - http://10.0.2.2:{srv.server_address[1]}/x; "
+                "then echo restrict-leaked; else echo restrict-held; fi")
     result = {}
 
     def on_line(text):
@@ -210,11 +220,16 @@ def transfer_through_forwards(a, size, extra_args=(), report=None):
             print(f"host: {result['error']}", flush=True)
 
     fwd = f"user,hostfwd=tcp:127.0.0.1:{p_in}-:5000,hostfwd=tcp:127.0.0.1:{p_out}-:5001"
-    g = Guest(a, cmd, ["--net", fwd] + list(extra_args), on_line)
+    if restrict:
+        fwd += ",restrict=on"
+    g = Guest(a, cmd, ["--net", fwd], on_line)
     if g.missing:
         return None, g
     rc, timed_out = g.run(a.timeout)
-    failures = check_run(g, rc, timed_out, [rf"^{want}  /tmp/f$"])
+    if srv:
+        srv.shutdown()
+    expects = [rf"^{want}  /tmp/f$"] + (["^restrict-held$"] if restrict else [])
+    failures = check_run(g, rc, timed_out, expects)
     if "error" in result:
         failures.append(result["error"])
     if result.get("back_sha") != want:
@@ -224,7 +239,7 @@ def transfer_through_forwards(a, size, extra_args=(), report=None):
 
 
 def hostfwd(a):
-    failures, result = transfer_through_forwards(a, a.size)
+    failures, result = transfer_through_forwards(a, a.size, restrict=True)
     if failures is None:
         print(f"SKIP: {result.missing[0]} missing; build it with: bash firmware/linux/build-guest.sh")
         return SKIP

@@ -34,7 +34,7 @@ def main():
     ap.add_argument("--cmd", help="shell command run by the guest's init")
     ap.add_argument("--input", action="append", default=[],
                     help="a line for kvmkit's stdin (repeatable)")
-    ap.add_argument("--input-after", default=r"\w+:~# ",
+    ap.add_argument("--input-after", default=r"\w+:\S*# ",
                     help="regex of the output to wait for before typing --input")
     ap.add_argument("--expect", action="append", default=[], help="regex the output must match")
     ap.add_argument("--append", default="console=ttyS0 reboot=k panic=-1",

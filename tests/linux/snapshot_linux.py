@@ -28,7 +28,7 @@ sys.path.insert(0, here)
 from disk_test import make_ext4_image  # noqa: E402
 from run_linux import default_guest_dir  # noqa: E402
 
-PROMPT = re.compile(r"\w+:[^#\n]*# $", re.M)
+PROMPT = re.compile(r"\w+:[^#\n]*# ")
 
 
 class Fail(Exception):

@@ -1383,6 +1383,54 @@ START_TEST(test_net_errors)
 }
 END_TEST
 
+/* ---- [log] and [metrics] ------------------------------------------------ */
+
+START_TEST(test_log_and_metrics)
+{
+    put("bzImage", "k");
+    mkdir("logs", 0755);
+    struct vm_config cfg;
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", NULL));
+    ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
+    ck_assert_ptr_null(cfg.log_file);
+    ck_assert_ptr_null(cfg.metrics_file);
+    ck_assert_uint_eq(cfg.metrics_interval, 10);
+    config_clear(&cfg);
+
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--log-format", "json",
+                           "--log-file", "logs/kvmkit.log", "--set", "log.level=debug",
+                           "--set", "metrics.file=logs/m.json",
+                           "--set", "metrics.interval=2", NULL));
+    ck_assert_int_eq(cfg.log_format, LOG_FORMAT_JSON);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+    ck_assert_str_eq(cfg.log_file, in_tmp("logs/kvmkit.log"));
+    ck_assert_str_eq(cfg.metrics_file, in_tmp("logs/m.json"));
+    ck_assert_uint_eq(cfg.metrics_interval, 2);
+    config_clear(&cfg);
+
+    /* The same from a file, paths relative to it. */
+    put("vm.conf", "[boot]\nkernel = bzImage\n[log]\nformat = text\nlevel = warning\n"
+                   "file = logs/a.log\n[metrics]\nfile = logs/b.json\ninterval = 86400\n");
+    ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_WARNING);
+    ck_assert_str_eq(cfg.log_file, in_tmp("logs/a.log"));
+    ck_assert_uint_eq(cfg.metrics_interval, 86400);
+    config_clear(&cfg);
+
+    ck_err(run_err("--log-format", "xml", NULL),
+           "--log-format: expected text or json, got \"xml\"");
+    ck_err(run_err("--set", "log.level=loud", NULL),
+           "--set log.level: expected error, warning, info or debug, got \"loud\"");
+    ck_err(vm_err("[metrics]\ninterval = 0\n"),
+           "vm.conf: [metrics] interval: expected an integer from 1 to 86400, got \"0\"");
+    ck_err(run_err("--kernel", "bzImage", "--log-file", "no/kvmkit.log", NULL),
+           fmt("--log-file: no such directory: %s", in_tmp("no")));
+    ck_err(run_err("--kernel", "bzImage", "--set", "metrics.file=logs", NULL),
+           fmt("--set metrics.file: expected a file, got a directory: %s", in_tmp("logs")));
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1431,6 +1479,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_net_file);
     tcase_add_test(tc, test_net_flag);
     tcase_add_test(tc, test_net_errors);
+    tcase_add_test(tc, test_log_and_metrics);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,6 +16,7 @@
 #include "fake_block.h"
 #include "fake_ring.h"
 #include "fake_transport.h"
+#include "metrics.h"
 
 #define RAM_SIZE    (1u << 20)
 #define DESC_GPA    0x1000u
@@ -758,6 +759,49 @@ START_TEST(test_block_mem)
 }
 END_TEST
 
+/* ---- counters ---- */
+
+static void record(void *opaque, const char *key, uint64_t value)
+{
+    g_hash_table_insert(opaque, g_strdup(key), g_memdup2(&value, sizeof(value)));
+}
+
+/* The device's counter @key, as reported through its metrics op. */
+static uint64_t counter(const char *key)
+{
+    g_autoptr(GHashTable) t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    struct virtio_dev *dev = virtio_blk_dev(blk);
+    struct metrics_sink sink = { .put = record, .opaque = t };
+    ck_assert_ptr_nonnull(dev->ops->metrics);
+    dev->ops->metrics(dev, &sink);
+    const uint64_t *v = g_hash_table_lookup(t, key);
+    ck_assert_msg(v != NULL, "no counter %s", key);
+    return *v;
+}
+
+START_TEST(test_counters)
+{
+    ck_assert_uint_eq(counter("read_requests"), 0);
+    request(VIRTIO_BLK_T_OUT, 3, 2 * SECTOR, false, VIRTIO_BLK_S_OK, 1);
+    request(VIRTIO_BLK_T_IN, 3, 2 * SECTOR, true, VIRTIO_BLK_S_OK, 2 * SECTOR + 1);
+    request(VIRTIO_BLK_T_IN, 0, SECTOR, true, VIRTIO_BLK_S_OK, SECTOR + 1);
+    request(VIRTIO_BLK_T_FLUSH, 0, 0, false, VIRTIO_BLK_S_OK, 1);
+    request(VIRTIO_BLK_T_IN, CAPACITY, SECTOR, true, VIRTIO_BLK_S_IOERR, 1);   /* past the end */
+    request(99, 0, 0, true, VIRTIO_BLK_S_UNSUPP, 1);
+    request(VIRTIO_BLK_T_GET_ID, 0, 20, true, VIRTIO_BLK_S_OK, 21);
+    ck_assert_uint_eq(counter("write_requests"), 1);
+    ck_assert_uint_eq(counter("written_bytes"), 2 * SECTOR);
+    ck_assert_uint_eq(counter("read_requests"), 3);
+    ck_assert_uint_eq(counter("read_bytes"), 3 * SECTOR);   /* the failed read moved nothing */
+    ck_assert_uint_eq(counter("flush_requests"), 1);
+    ck_assert_uint_eq(counter("get_id_requests"), 1);
+    ck_assert_uint_eq(counter("other_requests"), 1);
+    ck_assert_uint_eq(counter("discard_requests"), 0);
+    ck_assert_uint_eq(counter("write_zeroes_requests"), 0);
+    ck_assert_uint_eq(counter("errors"), 2);
+}
+END_TEST
+
 static Suite *virtio_blk_suite(void)
 {
     Suite *s = suite_create("virtio_blk");
@@ -791,6 +835,7 @@ static Suite *virtio_blk_suite(void)
     tcase_add_test(tc, test_get_id_padded);
     tcase_add_test(tc, test_get_id_full_name);
     tcase_add_test(tc, test_get_id_short_buffer);
+    tcase_add_test(tc, test_counters);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("discard");

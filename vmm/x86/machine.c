@@ -16,6 +16,7 @@
 #include "elf_loader.h"
 #include "error.h"
 #include "i8042.h"
+#include "log.h"
 #include "serial16550.h"
 #include "vm.h"
 #include "x86/bootparams.h"
@@ -62,8 +63,8 @@ bool arch_vm_init(struct vm *vm, GError **errp)
     case CONFIG_PVM_AUTO: a->pvm = x86_pvm_host_detected(); break;
     }
     if (a->pvm)
-        g_message("PVM host workarounds on (%s): guest kernel mode is emulated here, "
-                  "see docs/platform.md",
+        kvmkit_log(G_LOG_LEVEL_MESSAGE, "machine", "PVM host workarounds on (%s): guest kernel "
+                   "mode is emulated here, see docs/platform.md",
                   vm->cfg->pvm == CONFIG_PVM_AUTO ? "kvm_pvm detected" : "[machine] pvm = on");
 
     if (vm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)X86_TSS_ADDR) < 0) {
@@ -453,13 +454,13 @@ bool arch_handle_exit(struct vcpu *vcpu)
         run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
         if (vcpu->vm->arch->pvm && x86_pvm_finish_insn(vcpu))
             return true;
-        g_printerr("kvmkit: vCPU %u: KVM could not emulate an instruction%s\n", vcpu->id,
-                   vcpu->vm->arch->pvm ? " (PVM host: see docs/platform.md)" : "");
+        kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: KVM could not emulate an "
+                   "instruction%s", vcpu->id, vcpu->vm->arch->pvm ? " (PVM host: see docs/platform.md)" : "");
         return false;
     }
     if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-        g_printerr("kvmkit: vCPU %u: KVM internal error, suberror %u\n", vcpu->id,
-                   run->internal.suberror);
+        kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: KVM internal error, suberror %u",
+                   vcpu->id, run->internal.suberror);
     return false;
 }
 

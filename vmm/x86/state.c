@@ -78,7 +78,7 @@ static bool set_msrs(struct vcpu *vcpu, const struct kvm_msr_entry *e, unsigned 
             /* KVM stops at the first MSR it refuses: one this host does
              * not have. Skip it with a warning rather than give up. */
             g_autofree char *key = g_strdup_printf("msr:%x", e[done].index);
-            log_warn_once(key, "restore: this host refuses MSR 0x%x; continuing without it",
+            log_warn_once_in("snapshot", key, "restore: this host refuses MSR 0x%x; continuing without it",
                           e[done].index);
             done++;
         }

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_hooks.h"
+
+#ifdef KVMKIT_TEST_HOOKS
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "seccomp_filter.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static char *reply(bool ok, int err, const char *error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, ok);
+    if (ok) {
+        json_builder_set_member_name(b, "errno");
+        json_builder_add_int_value(b, err);
+    }
+    if (error) {
+        json_builder_set_member_name(b, "error");
+        json_builder_add_string_value(b, error);
+    }
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    return json_to_string(root, FALSE);
+}
+
+static bool forbidden_on_io_thread(void *opaque, GError **errp)
+{
+    (void)errp;
+    *(int *)opaque = seccomp_filter_test_forbidden();
+    return true;
+}
+
+static char *forbidden_syscall(struct vm *vm, const char *thread)
+{
+    int err = 0;
+    if (strcmp(thread, "main") == 0) {
+        err = seccomp_filter_test_forbidden();
+    } else if (strcmp(thread, "io") == 0) {
+        if (vm->virtio->len == 0)
+            return reply(false, 0, "no I/O thread: the VM has no virtio device");
+        g_autoptr(GError) gerr = NULL;
+        /* Each I/O thread in turn: the first one dies, if filtered. */
+        vm_call_on_io_threads(vm, forbidden_on_io_thread, &err, &gerr);
+    } else if (strcmp(thread, "vcpu") == 0) {
+        atomic_store(&vm->test_forbidden_syscall, true);
+        vcpu_kick(&vm->vcpus[0]);
+    } else {
+        return reply(false, 0, "\"thread\" must be main, io or vcpu");
+    }
+    return reply(true, err, NULL);
+}
+
+char *test_hooks_handle(struct vm *vm, const char *cmd, JsonObject *req)
+{
+    const char *arg;
+    if (strcmp(cmd, "test-forbidden-syscall") == 0) {
+        arg = json_object_get_string_member_with_default(req, "thread", "main");
+        return forbidden_syscall(vm, arg);
+    }
+    if (strcmp(cmd, "test-open") == 0) {
+        arg = json_object_get_string_member_with_default(req, "path", "/etc/hostname");
+        int fd = open(arg, O_RDONLY | O_CLOEXEC);
+        int err = fd < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+        return reply(true, err, err ? g_strerror(err) : NULL);
+    }
+    return NULL;
+}
+#endif
