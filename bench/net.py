@@ -84,6 +84,7 @@ def main():
     ap.add_argument("--guest-dir", default=net_test.default_guest_dir())
     ap.add_argument("--size", default="10M")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--mtu", type=int, help="[net] mtu for the guest (default 1500)")
     ap.add_argument("--timeout", type=float, default=1700)
     a = ap.parse_args()
     size = parse_size(a.size)
@@ -101,7 +102,8 @@ def main():
         h_in, h_out = host_loopback(size)
         rows.append((r["in_s"], r["out_s"], h_in, h_out))
     print()
-    print(f"{mib:.1f} MiB per transfer, {a.runs} run(s); MiB/s (seconds)")
+    print(f"{mib:.1f} MiB per transfer, {a.runs} run(s), guest MTU {a.mtu or 1500}; "
+          "MiB/s (seconds)")
     print(f"{'':28}{'host->guest':>22}{'guest->host':>22}")
     for i, (gi, go, hi, ho) in enumerate(rows):
         print(f"run {i + 1}: guest, user back end  {mib / gi:12.2f} ({gi:6.2f} s)"

@@ -57,7 +57,7 @@ char *cgroup_own_dir(GError **errp)
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     for (size_t i = 0; lines[i]; i++)
         if (g_str_has_prefix(lines[i], "0::"))
-            return g_build_filename(mnt, lines[i] + 3, NULL);
+            return g_canonicalize_filename(lines[i] + 3 + 1, mnt);   /* no trailing '/' */
     kvmkit_fail(errp, KVMKIT_ERROR_HOST, "[limits]: kvmkit is in no cgroup v2 group "
                 "(/proc/self/cgroup has no \"0::\" line)");
     return NULL;

@@ -483,6 +483,11 @@ static const struct key_desc keys[] = {
     { .section = "net", .key = "ifname", .kind = KIND_STRING, .max = 15,
       .offset = NET(ifname), .check = net_config_check_ifname,
       .doc = "tap: the host interface (required with backend = tap)." },
+    { .section = "net", .key = "mtu", .kind = KIND_UINT, .offset = NET(mtu),
+      .min = 68, .max = 65520, .def = "1500",
+      .doc = "The guest's MTU (VIRTIO_NET_F_MTU) and, for user, libslirp's;"
+             "\n      a large one (65520) makes bulk transfers take fewer "
+             "packets.\n      For tap, match the host interface's MTU." },
     { .section = "net", .key = "offload", .kind = KIND_BOOL,
       .offset = NET(offload), .def = "true",
       .doc = "tap: vnet headers and checksum offload (IFF_VNET_HDR)." },

@@ -88,6 +88,7 @@ struct config_net {
     char *dns;        /* user: NULL: network + 3 */
     char *ifname;     /* tap: required */
     bool offload;     /* tap: IFF_VNET_HDR + checksum offload; default true */
+    unsigned mtu;     /* 68..65520, default 1500 */
 };
 
 /* [security] seccomp: the per-thread system call filters
@@ -251,7 +252,7 @@ bool config_finish(struct vm_config *cfg, GError **errp);
  * Parses the arguments of `kvmkit run` (argv[0] is "run"; argv is not
  * modified): at most one positional config file, the dedicated flags
  * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm
- * --console --console-output),
+ * --console --console-output --log-format --log-file),
  * repeatable --set and --disk PATH[,ro], -h/--help and --help-keys.  Then
  * applies, in order of increasing precedence, the file, each --set, each
  * flag, and calls config_finish().  Each --disk adds a disk named "disk0",

@@ -68,7 +68,7 @@ struct jail *jail_new(const struct vm_config *cfg, GError **errp)
                       : j->ns ? "namespaces" : NULL;
     if (asked && geteuid() != 0) {
         kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "[security] %s: needs kvmkit to start as root "
-                    "(it gives root up once the VM is built: set [security] user)", asked);
+                    "(it drops to [security] user once the VM is built)", asked);
         goto fail;
     }
     if (cfg->security_user && !resolve_user(j, cfg->security_user, errp))

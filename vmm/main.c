@@ -142,6 +142,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (cfg.snapshot_restore && cfg.snapshot_paused)
         atomic_store(&vm->pause_requested, true);
+    /* Before g_unix_signal_add(), which starts GLib's worker thread: it
+     * must be created under the main thread's filter to inherit it. */
+    g_autoptr(GError) jail_err = NULL;
+    bool locked_down = jail_lock_down(jail, vm, &jail_err);
     guint sig_ids[3];
     int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
     for (unsigned i = 0; i < 3; i++)
@@ -152,9 +156,8 @@ static int cmd_run(int argc, char **argv)
     if (cfg.metrics_file)
         metrics = vm_metrics_file_new(vm, cfg.metrics_file, cfg.metrics_interval);
 
-    g_autoptr(GError) jail_err = NULL;
     enum vm_stop_reason why = VM_STOP_ERROR;
-    if (jail_lock_down(jail, vm, &jail_err))
+    if (locked_down)
         why = vm_run(vm);
     else
         kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "%s", jail_err->message);

@@ -191,6 +191,7 @@ bool net_config_user_params(const struct config_net *n, struct net_user_params *
 {
     memset(p, 0, sizeof(*p));
     p->restrict_ = n->restrict_;
+    p->mtu = n->mtu;
     *bad_key = "net";
     if (!net_config_parse_subnet(n->net, &p->net, &p->mask, why))
         return false;

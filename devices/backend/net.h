@@ -106,6 +106,7 @@ struct net_user_params {
     struct in_addr dhcp_start;      /* first address DHCP hands out */
     struct in_addr dns;             /* forwards to the host's resolver */
     bool restrict_;                 /* nothing in or out but the forwards */
+    unsigned mtu;                   /* 68 to 65520 */
     const struct net_hostfwd *fwd;
     unsigned n_fwd;
 };

@@ -41,7 +41,8 @@ struct net_slirp {
     Slirp *slirp;
     GMainContext *ctx;
     GSource *source;
-    GArray *pfds;               /* GPollFD, as given to slirp last */
+    GArray *pfds;               /* GPollFD, added to the source */
+    GArray *want;               /* GPollFD, what slirp asked for this time */
 
     GMutex lock;                /* guards the TX hand-over */
     GQueue tx;                  /* GBytes * (header + frame) */
@@ -163,8 +164,8 @@ static int add_poll(int fd, int events, void *opaque)
         pfd.events |= G_IO_ERR;
     if (events & SLIRP_POLL_HUP)
         pfd.events |= G_IO_HUP;
-    g_array_append_val(ns->pfds, pfd);
-    return ns->pfds->len - 1;
+    g_array_append_val(ns->want, pfd);
+    return ns->want->len - 1;
 }
 
 static int get_revents(int idx, void *opaque)
@@ -186,17 +187,36 @@ static bool tx_pending(struct net_slirp *ns)
     return any;
 }
 
+static bool same_polls(GArray *a, GArray *b)
+{
+    if (a->len != b->len)
+        return false;
+    for (guint i = 0; i < a->len; i++) {
+        GPollFD *x = &g_array_index(a, GPollFD, i), *y = &g_array_index(b, GPollFD, i);
+        if (x->fd != y->fd || x->events != y->events)
+            return false;
+    }
+    return true;
+}
+
 static gboolean src_prepare(GSource *src, gint *timeout)
 {
     struct net_slirp *ns = ((struct slirp_source *)src)->ns;
-    for (guint i = 0; i < ns->pfds->len; i++)
-        g_source_remove_poll(src, &g_array_index(ns->pfds, GPollFD, i));
-    g_array_set_size(ns->pfds, 0);
     uint32_t t = UINT32_MAX;
+    g_array_set_size(ns->want, 0);
     slirp_pollfds_fill(ns->slirp, &t, add_poll, ns);
-    /* Only now: the array no longer moves. */
-    for (guint i = 0; i < ns->pfds->len; i++)
-        g_source_add_poll(src, &g_array_index(ns->pfds, GPollFD, i));
+    /* Changing the source's fds wakes the loop (GLib signals its wakeup fd
+     * on every add/remove): only touch them when slirp's set changed. */
+    if (!same_polls(ns->want, ns->pfds)) {
+        for (guint i = 0; i < ns->pfds->len; i++)
+            g_source_remove_poll(src, &g_array_index(ns->pfds, GPollFD, i));
+        g_array_set_size(ns->pfds, ns->want->len);
+        for (guint i = 0; i < ns->want->len; i++)
+            g_array_index(ns->pfds, GPollFD, i) = g_array_index(ns->want, GPollFD, i);
+        /* Only now: the array no longer moves. */
+        for (guint i = 0; i < ns->pfds->len; i++)
+            g_source_add_poll(src, &g_array_index(ns->pfds, GPollFD, i));
+    }
     *timeout = t == UINT32_MAX ? -1 : (gint)MIN(t, (uint32_t)G_MAXINT);
     return tx_pending(ns);
 }
@@ -280,6 +300,7 @@ static void slirp_destroy(struct net_backend *b)
     g_queue_clear_full(&ns->tx, (GDestroyNotify)g_bytes_unref);
     g_mutex_clear(&ns->lock);
     g_array_free(ns->pfds, TRUE);
+    g_array_free(ns->want, TRUE);
     g_free(ns);
 }
 
@@ -296,6 +317,7 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
     ns->be.kind = "user";
     ns->ctx = ctx;
     ns->pfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    ns->want = g_array_new(FALSE, TRUE, sizeof(GPollFD));
     g_mutex_init(&ns->lock);
     g_queue_init(&ns->tx);
     *bad_fwd = -1;
@@ -310,8 +332,8 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
         .vhostname = "kvmkit",
         .vdhcp_start = p->dhcp_start,
         .vnameserver = p->dns,
-        .if_mtu = 1500,
-        .if_mru = 1500,
+        .if_mtu = p->mtu,
+        .if_mru = p->mtu,
     };
     ns->slirp = slirp_new(&cfg, &callbacks, ns);
     if (!ns->slirp) {

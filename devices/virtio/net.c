@@ -16,6 +16,8 @@
 struct net_config {
     uint8_t mac[6];
     uint16_t status;
+    uint16_t max_virtqueue_pairs;   /* only with VIRTIO_NET_F_MQ: 0 */
+    uint16_t mtu;
 } __attribute__((packed));
 
 /* A frame from the back end waiting for guest buffers: header + frame. */
@@ -419,7 +421,7 @@ static const struct virtio_dev_ops net_ops = {
     .reset = net_reset,
 };
 
-struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6],
+struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6], uint16_t mtu,
                                   struct net_backend *backend)
 {
     struct virtio_net *net = g_new0(struct virtio_net, 1);
@@ -429,6 +431,7 @@ struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6],
     net->tx_buf = g_malloc(HDR_LEN + NET_MAX_FRAME);
     memcpy(net->config.mac, mac, 6);
     net->config.status = VIRTIO_NET_S_LINK_UP;
+    net->config.mtu = mtu;
     net->dev.name = g_strdup_printf("virtio-net %s", name);
     net->dev.device_id = 1;
     net->dev.n_queues = 2;
@@ -437,7 +440,8 @@ struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6],
     net->dev.host_features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
                              (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) |
                              (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
-                             (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
+                             (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+                             (1ULL << VIRTIO_NET_F_MTU);
     struct net_peer peer = { .rx = net_rx, .tx_ready = net_tx_ready, .opaque = net };
     net_backend_attach(backend, &peer);
     return net;

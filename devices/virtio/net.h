@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-net (virtio 1.2, section 5.1) over a network back end
- * (backend/net.h): one RX and one TX queue, the MAC address and link
- * status in config space, VIRTIO_NET_F_MRG_RXBUF, and checksum offload in
+ * (backend/net.h): one RX and one TX queue, the MAC address, link status
+ * and MTU in config space, VIRTIO_NET_F_MRG_RXBUF, and checksum offload in
  * both directions (VIRTIO_NET_F_CSUM, _GUEST_CSUM): when the back end
  * cannot take a partial checksum the device completes it.
  *
@@ -28,6 +28,7 @@
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM       0
 #define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU        3
 #define VIRTIO_NET_F_MAC        5
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
@@ -50,9 +51,10 @@ struct virtio_net;
 
 /*
  * @backend is owned by the device from now on (the device attaches itself
- * as its peer); @name is for messages; @mac is the address the guest gets.
+ * as its peer); @name is for messages; @mac is the address the guest gets;
+ * @mtu (68 to 65520) is offered with VIRTIO_NET_F_MTU.
  */
-struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6],
+struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6], uint16_t mtu,
                                   struct net_backend *backend);
 /* After the transport stopped: frees the back end too. */
 void virtio_net_free(struct virtio_net *net);

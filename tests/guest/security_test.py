@@ -11,11 +11,15 @@ vmm/test_hooks.h). The smp payload in counter mode keeps the VM busy.
            that thread issues a system call outside its allowlist: kvmkit
            must die of SIGSYS (returncode -31), and the kernel's audit line
            (dmesg, when readable) names the system call.
+  kill-jailed
+           kill-vcpu as nobody in a pid namespace: the supervisor process
+           outside dies of the same SIGSYS.
   seccomp-off
            the same request with [security] seccomp = off: kvmkit lives on
            (and warned at start-up).
   jail     as root: user = nobody, chroot into an empty directory,
-           namespaces = mount,pid,net,ipc,uts: /proc/PID/status of the VMM
+           namespaces = mount,pid,net,ipc,uts, and the limits below where
+           the host can apply them: /proc/PID/status of the VMM
            (the supervisor's child) shows uid 65534, Seccomp: 2,
            NoNewPrivs: 1 and no capabilities on every thread; a file outside
            the jail cannot be opened (ENOENT/EACCES), one inside can; the VM
@@ -94,9 +98,16 @@ def audit_line(pid):
     return lines[-1] if lines else None
 
 
-def case_kill(a, tmp, thread):
+def case_kill(a, tmp, thread, jailed=False):
     extra = ["--disk", disk(tmp)] if thread == "io" else []
+    if jailed:
+        if os.geteuid() != 0:
+            raise Skip("needs root (kvmkit starts as root to build the jail)")
+        os.mkdir(os.path.join(tmp, "jail"))
+        extra += ["--set", "security.user=nobody", "--set", "security.namespaces=pid,mount",
+                  "--set", "security.chroot=" + os.path.join(tmp, "jail")]
     vm, sock = boot(a, tmp, extra)
+    pid = vmm_pid(vm.proc.pid) if jailed else vm.proc.pid   # the audit line names the VMM
     try:
         request(sock, {"cmd": "test-forbidden-syscall", "thread": thread})
     except (ConnectionError, json.JSONDecodeError, socket.timeout):
@@ -109,7 +120,7 @@ def case_kill(a, tmp, thread):
     if vm.proc.returncode != -SIGSYS:
         raise Fail(f"expected death by SIGSYS (-31), got {vm.proc.returncode}: {vm.stderr()}")
     log(f"kvmkit died of SIGSYS ({thread} thread)")
-    line = audit_line(vm.proc.pid)
+    line = audit_line(pid)
     log(f"audit: {line}" if line else "(no audit line readable in dmesg here)")
     if line and "syscall=101" not in line:   # ptrace on x86-64
         raise Fail(f"the audit line names another system call: {line}")
@@ -156,11 +167,15 @@ def case_jail(a, tmp):
     with open(os.path.join(jail, "inside.txt"), "w") as f:
         f.write("in the jail\n")
     os.chmod(os.path.join(jail, "inside.txt"), 0o644)
+    no_limits = cgroup_v2_limits_possible()
+    if no_limits:
+        log(f"(without [limits]: {no_limits}; see the limits-refused case)")
     vm, sock = boot(a, tmp, ["--set", "security.user=nobody", "--set", "security.chroot=" + jail,
                              "--set", "security.namespaces=mount,pid,net,ipc,uts",
-                             "--disk", disk(tmp)])
+                             "--disk", disk(tmp)] + ([] if no_limits else LIMITS))
     pid = vmm_pid(vm.proc.pid)
     log(f"supervisor pid {vm.proc.pid}, VMM pid {pid}")
+    group = None if no_limits else check_limits(pid)
     tids = os.listdir(f"/proc/{pid}/task")
     for tid in tids:
         st = status_fields(f"{pid}/task/{tid}")
@@ -190,6 +205,8 @@ def case_jail(a, tmp):
     vm.proc.wait(timeout=20)
     if vm.proc.returncode != 0:
         raise Fail(f"kvmkit exited with {vm.proc.returncode}: {vm.stderr()}")
+    if group and os.path.exists(group):
+        raise Fail(f"{group} was left behind")
     log("jailed VM ran and stopped cleanly")
 
 
@@ -211,12 +228,11 @@ def cgroup_v2_limits_possible():
     return None
 
 
-def case_limits(a, tmp):
-    why = cgroup_v2_limits_possible()
-    if why:
-        raise Skip(f"cannot apply limits on this host: {why}")
-    vm, sock = boot(a, tmp, ["--set", "limits.cpu=0.5", "--set", "limits.memory=256M"])
-    pid = vmm_pid(vm.proc.pid)
+LIMITS = ["--set", "limits.cpu=0.5", "--set", "limits.memory=256M"]
+
+
+def check_limits(pid):
+    """The cgroup v2 directory of @pid, after checking it holds LIMITS."""
     group = next(l[3:] for l in read(f"/proc/{pid}/cgroup").splitlines() if l.startswith("0::"))
     mnt = next(l.split()[4] for l in read("/proc/self/mountinfo").splitlines()
                if " - cgroup2 " in l)
@@ -225,6 +241,15 @@ def case_limits(a, tmp):
     log(f"cgroup {d}: cpu.max {cpu!r}, memory.max {mem!r}")
     if not re.search(r"kvmkit-\S+-\d+$", d) or cpu != "50000 100000" or mem != str(256 << 20):
         raise Fail("the VMM's cgroup does not hold the limits")
+    return d
+
+
+def case_limits(a, tmp):
+    why = cgroup_v2_limits_possible()
+    if why:
+        raise Skip(f"cannot apply limits on this host: {why}")
+    vm, sock = boot(a, tmp, LIMITS)
+    d = check_limits(vmm_pid(vm.proc.pid))
     ctl(a, sock, "stop")
     vm.proc.wait(timeout=20)
     if os.path.exists(d):
@@ -249,6 +274,7 @@ CASES = {
     "kill-main": lambda a, t: case_kill(a, t, "main"),
     "kill-io": lambda a, t: case_kill(a, t, "io"),
     "kill-vcpu": lambda a, t: case_kill(a, t, "vcpu"),
+    "kill-jailed": lambda a, t: case_kill(a, t, "vcpu", jailed=True),
     "seccomp-off": case_seccomp_off,
     "jail": case_jail,
     "limits": case_limits,

@@ -1431,6 +1431,74 @@ START_TEST(test_log_and_metrics)
 }
 END_TEST
 
+START_TEST(test_security_and_limits)
+{
+    put("bzImage", "k");
+    mkdir("jail", 0755);
+    struct vm_config cfg;
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", NULL));
+    ck_assert_int_eq(cfg.seccomp, CONFIG_SECCOMP_ON);
+    ck_assert_ptr_null(cfg.security_user);
+    ck_assert_ptr_null(cfg.security_chroot);
+    ck_assert_str_eq(cfg.namespaces, "none");
+    ck_assert_ptr_null(cfg.limit_cpu);
+    ck_assert_uint_eq(cfg.limit_memory, 0);
+    config_clear(&cfg);
+
+    put("vm.conf", "[boot]\nkernel = bzImage\n[security]\nseccomp = log\nuser = 1000:1000\n"
+                   "chroot = jail\nnamespaces = uts,mount,pid\n[limits]\ncpu = 1.5\n"
+                   "memory = 600M\n");
+    ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));
+    ck_assert_int_eq(cfg.seccomp, CONFIG_SECCOMP_LOG);
+    ck_assert_str_eq(cfg.security_user, "1000:1000");
+    ck_assert_str_eq(cfg.security_chroot, in_tmp("jail"));
+    ck_assert_str_eq(cfg.limit_cpu, "1.5");
+    ck_assert_uint_eq(cfg.limit_memory, 600 << 20);
+    unsigned bits = 0;
+    g_autofree char *expected = NULL;
+    ck_assert(config_parse_namespaces(cfg.namespaces, &bits, &expected));
+    ck_assert_uint_eq(bits, CONFIG_NS_UTS | CONFIG_NS_MOUNT | CONFIG_NS_PID);
+    config_clear(&cfg);
+
+    ck_assert_ptr_null(run(&cfg, "--kernel", "bzImage", "--set", "security.seccomp=off",
+                           "--set", "security.user=nobody", NULL));
+    ck_assert_int_eq(cfg.seccomp, CONFIG_SECCOMP_OFF);
+    ck_assert_str_eq(cfg.security_user, "nobody");
+    config_clear(&cfg);
+
+    unsigned milli = 0;
+    ck_assert(config_parse_cpu_limit("1.5", &milli) && milli == 1500);
+    ck_assert(config_parse_cpu_limit("0.01", &milli) && milli == 10);
+    ck_assert(config_parse_cpu_limit("2", &milli) && milli == 2000);
+    ck_assert(config_parse_cpu_limit("0.125", &milli) && milli == 125);
+    static const char *const bad_cpu[] = { "0", "0.001", "1.", ".5", "1.2345", "-1", "1e3",
+                                           "1025", "one" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_cpu); i++)
+        ck_assert_msg(!config_parse_cpu_limit(bad_cpu[i], &milli), "%s", bad_cpu[i]);
+
+    ck_err(run_err("--set", "security.seccomp=maybe", NULL),
+           "--set security.seccomp: expected on, off or log, got \"maybe\"");
+    ck_err(run_err("--set", "security.user=Root!", NULL),
+           "--set security.user: expected a user name or UID:GID, got \"Root!\"");
+    static const char *const bad_ns[] = { "mount,user", "pid,pid", "pid,", "PID" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_ns); i++)
+        ck_err(run_err("--set", fmt("security.namespaces=%s", bad_ns[i]), NULL),
+               fmt("--set security.namespaces: expected none, or a list of mount, pid, net, "
+                   "ipc, uts separated by ',', each at most once, got \"%s\"", bad_ns[i]));
+    ck_err(run_err("--set", "limits.cpu=0", NULL),
+           "--set limits.cpu: expected a number of cores from 0.01 to 1024, like 1.5, "
+           "got \"0\"");
+    ck_err(run_err("--set", "limits.memory=12X", NULL),
+           "--set limits.memory: expected a size like 512M, got \"12X\"");
+    ck_err(run_err("--kernel", "bzImage", "--set", "security.chroot=nowhere", NULL),
+           fmt("--set security.chroot: %s is not a directory", in_tmp("nowhere")));
+    ck_err(run_err("--kernel", "bzImage", "--net", "user", "--set",
+                   "security.namespaces=net", NULL),
+           "--set security.namespaces: net: [net \"net0\"] has backend = user, which needs "
+           "the host's network; use backend = tap or drop net");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1480,6 +1548,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_net_flag);
     tcase_add_test(tc, test_net_errors);
     tcase_add_test(tc, test_log_and_metrics);
+    tcase_add_test(tc, test_security_and_limits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -93,7 +93,7 @@ static void make_device(bool csum_offload)
     be->be.kind = "fake";
     be->be.csum_offload = csum_offload;
     be->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
-    net = virtio_net_new("eth0", test_mac, &be->be);
+    net = virtio_net_new("eth0", test_mac, 1500, &be->be);
     struct virtio_mmio_irq irq = { .trigger = irq_trigger, .opaque = &irqs };
     t = virtio_mmio_new(virtio_net_dev(net), &mem, irq, NULL);
     ck_assert(t);
@@ -200,6 +200,21 @@ static uint8_t *rx_buf(uint16_t d)
     return guest_mem_ptr(&mem, RX_BUF_GPA + 0x10000u * d, 0x10000);
 }
 
+/* Concatenates what the device wrote into the first @n used RX entries,
+ * checking they are the buffers @d in order; returns the bytes. */
+static size_t gather_rx(unsigned n, const uint16_t *d, uint8_t *out)
+{
+    size_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t id, len;
+        used_elem(RXQ, i, &id, &len);
+        ck_assert_uint_eq(id, d[i]);
+        memcpy(out + off, rx_buf(d[i]), len);
+        off += len;
+    }
+    return off;
+}
+
 /* Sends header + frame from the guest as two descriptors. */
 static void send_tx(const struct net_vnet_hdr *hdr, const uint8_t *frame, uint32_t len)
 {
@@ -259,11 +274,12 @@ static bool csum_ok(const uint8_t *f, size_t len)
 
 START_TEST(test_config_space)
 {
-    uint8_t cfg[8] = { 0 };
-    for (unsigned i = 0; i < 8; i++)
+    uint8_t cfg[12] = { 0 };
+    for (unsigned i = 0; i < sizeof(cfg); i++)
         virtio_mmio_bus_ops.read(t, REG_CONFIG + i, &cfg[i], 1);
     ck_assert_mem_eq(cfg, test_mac, 6);
     ck_assert_uint_eq(cfg[6] | cfg[7] << 8, VIRTIO_NET_S_LINK_UP);
+    ck_assert_uint_eq(cfg[10] | cfg[11] << 8, 1500);
     wr(REG_DEVICE_FEATURES_SEL, 0);
     uint32_t lo = rd(REG_DEVICE_FEATURES);
     ck_assert(lo & F(VIRTIO_NET_F_MAC));
@@ -271,6 +287,7 @@ START_TEST(test_config_space)
     ck_assert(lo & F(VIRTIO_NET_F_MRG_RXBUF));
     ck_assert(lo & F(VIRTIO_NET_F_CSUM));
     ck_assert(lo & F(VIRTIO_NET_F_GUEST_CSUM));
+    ck_assert(lo & F(VIRTIO_NET_F_MTU));
     ck_assert(!(lo & F(11)));       /* no HOST_TSO4: no GSO to segment */
 }
 END_TEST
@@ -451,16 +468,12 @@ START_TEST(test_rx_mrg_merges_buffers)
     inject(&hdr, frame, sizeof(frame));
     ck_assert_uint_eq(used_idx(RXQ), 3);
     uint8_t got[HDR + sizeof(frame)];
-    size_t off = 0;
+    ck_assert_uint_eq(gather_rx(3, d, got), sizeof(got));
     for (unsigned i = 0; i < 3; i++) {
         uint32_t id, len;
         used_elem(RXQ, i, &id, &len);
-        ck_assert_uint_eq(id, d[i]);
         ck_assert_uint_eq(len, i < 2 ? 512 : HDR + sizeof(frame) - 1024);
-        memcpy(got + off, rx_buf(d[i]), len);
-        off += len;
     }
-    ck_assert_uint_eq(off, sizeof(got));
     struct net_vnet_hdr out;
     memcpy(&out, got, HDR);
     ck_assert_uint_eq(out.num_buffers, 3);
@@ -468,6 +481,24 @@ START_TEST(test_rx_mrg_merges_buffers)
     /* The fourth buffer is left for the next frame. */
     inject(&hdr, frame, 100);
     ck_assert_uint_eq(used_idx(RXQ), 4);
+}
+END_TEST
+
+START_TEST(test_rx_mrg_largest_frame)
+{
+    /* mtu = 65520: a 65534-byte frame over eight 9000-byte buffers */
+    driver_init(BASE_FEATURES | F(VIRTIO_NET_F_MRG_RXBUF));
+    uint16_t d[8];
+    for (unsigned i = 0; i < 8; i++)
+        d[i] = post_rx(9000);
+    static uint8_t frame[65534], got[HDR + sizeof(frame)];
+    pattern(frame, sizeof(frame), 4);
+    struct net_vnet_hdr hdr = { 0 };
+    inject(&hdr, frame, sizeof(frame));
+    ck_assert_uint_eq(used_idx(RXQ), 8);
+    ck_assert_uint_eq(gather_rx(8, d, got), sizeof(got));
+    ck_assert_uint_eq(got[10], 8);      /* num_buffers */
+    ck_assert_mem_eq(got + HDR, frame, sizeof(frame));
 }
 END_TEST
 
@@ -620,6 +651,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rx_data_valid_needs_guest_csum);
     tcase_add_test(tc, test_rx_csum_completed_for_guest);
     tcase_add_test(tc, test_rx_mrg_merges_buffers);
+    tcase_add_test(tc, test_rx_mrg_largest_frame);
     tcase_add_test(tc, test_rx_mrg_waits_for_more_buffers);
     tcase_add_test(tc, test_rx_oversize_dropped);
     tcase_add_test(tc, test_rx_mrg_oversize_for_whole_ring);

@@ -237,7 +237,7 @@ static bool create_nets(struct vm *vm, GError **errp)
         struct net_backend *be = net_backend_for(vm, n, errp);
         if (!be)
             return false;
-        struct virtio_net *net = virtio_net_new(n->name, mac, be);
+        struct virtio_net *net = virtio_net_new(n->name, mac, n->mtu, be);
         if (!vm_add_virtio_mmio(vm, virtio_net_dev(net), free_net, net,
                                 X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE, gsis[slot],
                                 errp))
