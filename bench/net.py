@@ -61,8 +61,9 @@ def host_loopback(size):
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out)
         # probing would be taken for the transfer: give nc time to listen
         time.sleep(0.5)
-        in_s = net_test.send_all(port, data)
+        t0 = net_test.send_all(port, data)
         p.wait()
+        in_s = time.monotonic() - t0
     port = net_test.free_port()
     argv = ["busybox", "nc", "-l", "-p", str(port)]
     print("host command:", shlex.join(argv), f"<{path}", flush=True)

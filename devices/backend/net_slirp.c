@@ -43,6 +43,7 @@ struct net_slirp {
     GSource *source;
     GArray *pfds;               /* GPollFD, added to the source */
     GArray *want;               /* GPollFD, what slirp asked for this time */
+    gint64 deadline;            /* monotonic us when slirp's timeout expires, 0: none */
 
     GMutex lock;                /* guards the TX hand-over */
     GQueue tx;                  /* GBytes * (header + frame) */
@@ -133,7 +134,10 @@ static void cb_register_poll_fd(int fd, void *opaque)
 
 static void cb_notify(void *opaque)
 {
-    g_main_context_wakeup(((struct net_slirp *)opaque)->ctx);
+    /* slirp calls this from inside slirp_input/slirp_pollfds_poll, on the
+     * loop's own thread: the next prepare() asks for its fds anyway. A
+     * wakeup here would only spin the loop. */
+    (void)opaque;
 }
 
 static const SlirpCb callbacks = {
@@ -218,14 +222,20 @@ static gboolean src_prepare(GSource *src, gint *timeout)
             g_source_add_poll(src, &g_array_index(ns->pfds, GPollFD, i));
     }
     *timeout = t == UINT32_MAX ? -1 : (gint)MIN(t, (uint32_t)G_MAXINT);
+    ns->deadline = t == UINT32_MAX ? 0 : g_get_monotonic_time() + (gint64)t * 1000;
     return tx_pending(ns);
 }
 
+/* Dispatch only for work: an event on slirp's fds, frames to feed in, or
+ * slirp's timeout (its TCP timers run in slirp_pollfds_poll()). A source
+ * dispatched on every iteration would keep the loop awake. */
 static gboolean src_check(GSource *src)
 {
-    (void)src;
-    /* slirp_pollfds_poll() runs slirp's timers too: call it every time. */
-    return TRUE;
+    struct net_slirp *ns = ((struct slirp_source *)src)->ns;
+    for (guint i = 0; i < ns->pfds->len; i++)
+        if (g_array_index(ns->pfds, GPollFD, i).revents)
+            return TRUE;
+    return tx_pending(ns) || (ns->deadline && g_get_monotonic_time() >= ns->deadline);
 }
 
 static gboolean src_dispatch(GSource *src, GSourceFunc cb, gpointer data)
@@ -359,6 +369,9 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
     ns->source = g_source_new(&source_funcs, sizeof(struct slirp_source));
     ((struct slirp_source *)ns->source)->ns = ns;
     g_source_set_name(ns->source, "slirp");
+    /* No blocking during dispatch: GLib would take the fds out of the poll
+     * set and put them back (each put-back wakes the loop once more). */
+    g_source_set_can_recurse(ns->source, TRUE);
     g_source_attach(ns->source, ctx);
     return &ns->be;
 }

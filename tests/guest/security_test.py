@@ -40,17 +40,14 @@ import errno
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snapshot_test import Fail, Kvmkit, counts, ctl, log, read, wait_for  # noqa: E402
+from snapshot_test import (Fail, Kvmkit, counts, ctl, log, read,  # noqa: E402
+                           run_in_tmp, wait_for)
 
-SKIP = 77
 SIGSYS = 31
 
 
@@ -288,24 +285,7 @@ def main():
     p.add_argument("--payload", required=True)
     p.add_argument("case", choices=sorted(CASES))
     a = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="kvmkit-sec-")
-    t0 = time.monotonic()
-    try:
-        CASES[a.case](a, tmp)
-    except Skip as e:
-        log(f"SKIP: {e}")
-        return SKIP
-    except Fail as e:
-        log(f"FAIL: {e}")
-        for f in sorted(os.listdir(tmp)):
-            if f.endswith(".err"):
-                log(f"--- {f}\n{read(os.path.join(tmp, f))}")
-        return 1
-    finally:
-        subprocess.run(["pkill", "-9", "-f", tmp], check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-    log(f"PASS ({a.case}, {time.monotonic() - t0:.1f} s)")
-    return 0
+    return run_in_tmp("kvmkit-sec-", lambda tmp: CASES[a.case](a, tmp), a.case, skip=Skip)
 
 
 if __name__ == "__main__":

@@ -246,17 +246,17 @@ def case_refuse(a, tmp):
     expect_refused(a, tmp, snap, "(?i)disk.*no such file", "disk image gone")
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kvmkit", required=True)
-    p.add_argument("--payload", required=True)
-    p.add_argument("--cpus", type=int, default=1)
-    p.add_argument("case", choices=["paused", "running", "refuse"])
-    a = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="kvmkit-snap-")
+def run_in_tmp(prefix, body, what, skip=()):
+    """Runs body(tmp) in a new temporary directory, kills whatever still
+    runs from it and removes it; prints PASS, FAIL (with the .err files)
+    or SKIP (for the exception types in skip) and returns the exit status."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     t0 = time.monotonic()
     try:
-        {"paused": case_paused, "running": case_running, "refuse": case_refuse}[a.case](a, tmp)
+        body(tmp)
+    except skip as e:
+        log(f"SKIP: {e}")
+        return 77
     except Fail as e:
         log(f"FAIL: {e}")
         for f in sorted(os.listdir(tmp)):
@@ -266,8 +266,19 @@ def main():
     finally:
         subprocess.run(["pkill", "-9", "-f", tmp], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-    log(f"PASS ({a.case}, {a.cpus} CPU(s), {time.monotonic() - t0:.1f} s)")
+    log(f"PASS ({what}, {time.monotonic() - t0:.1f} s)")
     return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kvmkit", required=True)
+    p.add_argument("--payload", required=True)
+    p.add_argument("--cpus", type=int, default=1)
+    p.add_argument("case", choices=["paused", "running", "refuse"])
+    a = p.parse_args()
+    case = {"paused": case_paused, "running": case_running, "refuse": case_refuse}[a.case]
+    return run_in_tmp("kvmkit-snap-", lambda tmp: case(a, tmp), f"{a.case}, {a.cpus} CPU(s)")
 
 
 if __name__ == "__main__":
