@@ -89,6 +89,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=1700)
     a = ap.parse_args()
     size = parse_size(a.size)
+    a.back_size = size      # the benchmark sends everything back
     mib = size / (1 << 20)
     rows = []
     for run in range(a.runs):
