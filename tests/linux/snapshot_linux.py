@@ -131,7 +131,7 @@ def run(a, tmp):
 
     r = Guest([a.kvmkit, "restore", snap], os.path.join(tmp, "restored.out"))
     try:
-        m = r.wait(r"^tick-\d+$", 120, "the first tick after the restore")
+        m = r.wait(r"^tick-\d+$", 600, "the first tick after the restore")
         first_tick_s = time.monotonic() - r.start
         after = ticks(r.text())
         print(f"restore: first tick-{after[0]} {first_tick_s:.2f} s after starting kvmkit restore",
