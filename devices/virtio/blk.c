@@ -262,20 +262,7 @@ static void blk_queue_notify(struct virtio_dev *dev, unsigned index)
     struct virtio_blk *blk = of(dev);
     struct virtq *q = virtio_dev_queue(dev, index);
     bool pushed = false;
-    for (;;) {
-        g_autoptr(GError) err = NULL;
-        int r = virtq_pop(q, &blk->elem, &err);
-        if (r < 0) {
-            virtio_dev_broken(dev, err->message);
-            break;
-        }
-        if (r == 0) {
-            /* Re-check after re-enabling notifications (no lost wakeups). */
-            virtq_set_notification(q, true);
-            if (!virtq_has_work(q))
-                break;
-            continue;
-        }
+    while (virtio_dev_pop(dev, index, &blk->elem)) {
         uint32_t written;
         if (!handle_request(blk, &blk->elem, &written)) {
             virtio_dev_broken(dev, "request without a writable status byte");

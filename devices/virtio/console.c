@@ -30,29 +30,6 @@ static struct virtio_console *of(struct virtio_dev *dev)
     return (struct virtio_console *)dev;
 }
 
-/*
- * Takes the next chain of @index into con->elem. Returns false when the
- * queue is empty (with notifications re-enabled, so no wake-up is lost) or
- * the driver broke it (the device is then broken).
- */
-static bool pop(struct virtio_console *con, unsigned index)
-{
-    struct virtq *q = virtio_dev_queue(&con->dev, index);
-    for (;;) {
-        g_autoptr(GError) err = NULL;
-        int r = virtq_pop(q, &con->elem, &err);
-        if (r < 0) {
-            virtio_dev_broken(&con->dev, err->message);
-            return false;
-        }
-        if (r > 0)
-            return true;
-        virtq_set_notification(q, true);
-        if (!virtq_has_work(q))
-            return false;
-    }
-}
-
 /* Moves up to one guest buffer's worth of pending input into con->elem's
  * writable buffers; returns the bytes moved. */
 static size_t rx_fill(struct virtio_console *con)
@@ -83,7 +60,7 @@ static void rx_flush(struct virtio_console *con)
 {
     struct virtq *q = virtio_dev_queue(&con->dev, VIRTIO_CONSOLE_RXQ);
     bool pushed = false, freed = false;
-    while (rx_pending(con) && pop(con, VIRTIO_CONSOLE_RXQ)) {
+    while (rx_pending(con) && virtio_dev_pop(&con->dev, VIRTIO_CONSOLE_RXQ, &con->elem)) {
         if (con->elem.n_out) {
             virtio_dev_broken(&con->dev, "receiveq buffer the device may only read");
             break;
@@ -106,7 +83,7 @@ static void tx_flush(struct virtio_console *con)
 {
     struct virtq *q = virtio_dev_queue(&con->dev, VIRTIO_CONSOLE_TXQ);
     bool pushed = false;
-    while (pop(con, VIRTIO_CONSOLE_TXQ)) {
+    while (virtio_dev_pop(&con->dev, VIRTIO_CONSOLE_TXQ, &con->elem)) {
         if (con->elem.n_in) {
             virtio_dev_broken(&con->dev, "transmitq buffer the device must write");
             break;

@@ -145,19 +145,7 @@ static void tx_run(struct virtio_net *net)
 {
     struct virtq *q = virtio_dev_queue(&net->dev, TXQ);
     bool pushed = false;
-    while (q->ready && !net->tx_blocked) {
-        g_autoptr(GError) err = NULL;
-        int r = virtq_pop(q, &net->tx_elem, &err);
-        if (r < 0) {
-            virtio_dev_broken(&net->dev, err->message);
-            break;
-        }
-        if (r == 0) {
-            virtq_set_notification(q, true);
-            if (!virtq_has_work(q))
-                break;
-            continue;
-        }
+    while (q->ready && !net->tx_blocked && virtio_dev_pop(&net->dev, TXQ, &net->tx_elem)) {
         size_t len = tx_prepare(net);
         if (len) {
             struct iovec v = { .iov_base = net->tx_buf, .iov_len = len };

@@ -126,6 +126,31 @@ static inline void virtio_dev_broken(struct virtio_dev *dev, const char *why)
 }
 
 /*
+ * Takes the next available chain of queue @index into @elem (I/O thread).
+ * Returns false when the queue is empty -- with notifications re-enabled
+ * and the ring looked at once more, so no wake-up is lost -- or when the
+ * driver broke the ring (the device is then marked broken).
+ */
+static inline bool virtio_dev_pop(struct virtio_dev *dev, unsigned index,
+                                  struct virtq_elem *elem)
+{
+    struct virtq *q = virtio_dev_queue(dev, index);
+    for (;;) {
+        g_autoptr(GError) err = NULL;
+        int r = virtq_pop(q, elem, &err);
+        if (r < 0) {
+            virtio_dev_broken(dev, err->message);
+            return false;
+        }
+        if (r > 0)
+            return true;
+        virtq_set_notification(q, true);
+        if (!virtq_has_work(q))
+            return false;
+    }
+}
+
+/*
  * Runs @fn(@dev, @data) on the device's I/O thread, serialised with queue
  * processing; from any thread (e.g. a back end's input on the main loop).
  * Skipped if the device is not running (reset, broken) by then.

@@ -23,8 +23,8 @@
 #define VM_VERSION 1
 #define MAX_MSRS 512
 
-/* One KVM "get" call into a local struct; fails with the ioctl's name. */
-#define KVM_GET(fd, req, ptr, what, id)                                              \
+/* One vCPU ioctl on a local struct; fails with the ioctl's name. */
+#define KVM_VCPU_CALL(fd, req, ptr, what, id)                                        \
     (vm_ioctl((fd), (req), (ptr)) < 0                                                \
          ? kvmkit_fail(errp, KVMKIT_ERROR_KVM, "%s (vCPU %u): %s", (what), (id),     \
                        g_strerror(errno))                                            \
@@ -100,11 +100,11 @@ bool x86_vcpu_save(struct vcpu *vcpu, struct snap_out *o, GError **errp)
     int fd = vcpu->fd;
     int kvm = vcpu->vm->kvm_fd;
 
-    if (!KVM_GET(fd, KVM_GET_REGS, &regs, "KVM_GET_REGS", id) ||
-        !KVM_GET(fd, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS", id) ||
-        !KVM_GET(fd, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", id) ||
-        !KVM_GET(fd, KVM_GET_VCPU_EVENTS, &events, "KVM_GET_VCPU_EVENTS", id) ||
-        !KVM_GET(fd, KVM_GET_MP_STATE, &mp, "KVM_GET_MP_STATE", id))
+    if (!KVM_VCPU_CALL(fd, KVM_GET_REGS, &regs, "KVM_GET_REGS", id) ||
+        !KVM_VCPU_CALL(fd, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS", id) ||
+        !KVM_VCPU_CALL(fd, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", id) ||
+        !KVM_VCPU_CALL(fd, KVM_GET_VCPU_EVENTS, &events, "KVM_GET_VCPU_EVENTS", id) ||
+        !KVM_VCPU_CALL(fd, KVM_GET_MP_STATE, &mp, "KVM_GET_MP_STATE", id))
         return false;
     g_autofree struct kvm_msrs *msrs = readable_msrs(vcpu, errp);
     if (!msrs)
@@ -119,18 +119,18 @@ bool x86_vcpu_save(struct vcpu *vcpu, struct snap_out *o, GError **errp)
         /* struct kvm_xsave is the 4 KiB legacy layout; enough for the
          * features kvmkit's CPUID gives (no AMX). */
         g_autofree struct kvm_xsave *xs = g_new0(struct kvm_xsave, 1);
-        if (!KVM_GET(fd, KVM_GET_XSAVE, xs, "KVM_GET_XSAVE", id))
+        if (!KVM_VCPU_CALL(fd, KVM_GET_XSAVE, xs, "KVM_GET_XSAVE", id))
             return false;
         snap_put_bytes(o, "xsave", xs, sizeof(*xs));
     } else {
         struct kvm_fpu fpu;
-        if (!KVM_GET(fd, KVM_GET_FPU, &fpu, "KVM_GET_FPU", id))
+        if (!KVM_VCPU_CALL(fd, KVM_GET_FPU, &fpu, "KVM_GET_FPU", id))
             return false;
         snap_put_bytes(o, "fpu", &fpu, sizeof(fpu));
     }
     if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0) {
         struct kvm_xcrs xcrs;
-        if (!KVM_GET(fd, KVM_GET_XCRS, &xcrs, "KVM_GET_XCRS", id))
+        if (!KVM_VCPU_CALL(fd, KVM_GET_XCRS, &xcrs, "KVM_GET_XCRS", id))
             return false;
         snap_put_bytes(o, "xcrs", &xcrs, sizeof(xcrs));
     }
@@ -138,7 +138,7 @@ bool x86_vcpu_save(struct vcpu *vcpu, struct snap_out *o, GError **errp)
     snap_put_bytes(o, "lapic", &lapic, sizeof(lapic));
     snap_put_bytes(o, "events", &events, sizeof(events));
     if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS) > 0) {
-        if (!KVM_GET(fd, KVM_GET_DEBUGREGS, &dregs, "KVM_GET_DEBUGREGS", id))
+        if (!KVM_VCPU_CALL(fd, KVM_GET_DEBUGREGS, &dregs, "KVM_GET_DEBUGREGS", id))
             return false;
         snap_put_bytes(o, "debugregs", &dregs, sizeof(dregs));
     }
@@ -146,8 +146,6 @@ bool x86_vcpu_save(struct vcpu *vcpu, struct snap_out *o, GError **errp)
     snap_end(o);
     return true;
 }
-
-#define KVM_SET(fd, req, ptr, what, id) KVM_GET(fd, req, ptr, what, id)
 
 bool x86_vcpu_load(struct vcpu *vcpu, const struct snap_in *parent, GError **errp)
 {
@@ -178,41 +176,41 @@ bool x86_vcpu_load(struct vcpu *vcpu, const struct snap_in *parent, GError **err
     /* The order QEMU and Firecracker use: special registers (EFER, CR4,
      * APIC base) before the FPU state and MSRs that depend on them, the
      * LAPIC after the APIC base MSR, events last. */
-    if (!KVM_SET(fd, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS", id) ||
-        !KVM_SET(fd, KVM_SET_REGS, &regs, "KVM_SET_REGS", id))
+    if (!KVM_VCPU_CALL(fd, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS", id) ||
+        !KVM_VCPU_CALL(fd, KVM_SET_REGS, &regs, "KVM_SET_REGS", id))
         return false;
     if (snap_has_prop(&n, "xsave")) {
         g_autofree struct kvm_xsave *xs = g_new0(struct kvm_xsave, 1);
         if (!snap_get_bytes(&n, "xsave", xs, sizeof(*xs), errp) ||
-            !KVM_SET(fd, KVM_SET_XSAVE, xs, "KVM_SET_XSAVE", id))
+            !KVM_VCPU_CALL(fd, KVM_SET_XSAVE, xs, "KVM_SET_XSAVE", id))
             return false;
     } else {
         struct kvm_fpu fpu;
         if (!snap_get_bytes(&n, "fpu", &fpu, sizeof(fpu), errp) ||
-            !KVM_SET(fd, KVM_SET_FPU, &fpu, "KVM_SET_FPU", id))
+            !KVM_VCPU_CALL(fd, KVM_SET_FPU, &fpu, "KVM_SET_FPU", id))
             return false;
     }
     if (snap_has_prop(&n, "xcrs")) {
         struct kvm_xcrs xcrs;
         if (!snap_get_bytes(&n, "xcrs", &xcrs, sizeof(xcrs), errp) ||
-            !KVM_SET(fd, KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", id))
+            !KVM_VCPU_CALL(fd, KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", id))
             return false;
     }
     g_autofree struct kvm_msr_entry *msrs = g_memdup2(msr_blob, msr_len);
     if (!set_msrs(vcpu, msrs, msr_len / sizeof(*msrs), errp))
         return false;
-    if (!KVM_SET(fd, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", id) ||
-        !KVM_SET(fd, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", id))
+    if (!KVM_VCPU_CALL(fd, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", id) ||
+        !KVM_VCPU_CALL(fd, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", id))
         return false;
     /* Pending exceptions and interrupts exactly as saved (the flags make
      * KVM take the NMI and SIPI fields too). */
     events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
-    if (!KVM_SET(fd, KVM_SET_VCPU_EVENTS, &events, "KVM_SET_VCPU_EVENTS", id))
+    if (!KVM_VCPU_CALL(fd, KVM_SET_VCPU_EVENTS, &events, "KVM_SET_VCPU_EVENTS", id))
         return false;
     if (snap_has_prop(&n, "debugregs")) {
         struct kvm_debugregs dregs;
         if (!snap_get_bytes(&n, "debugregs", &dregs, sizeof(dregs), errp) ||
-            !KVM_SET(fd, KVM_SET_DEBUGREGS, &dregs, "KVM_SET_DEBUGREGS", id))
+            !KVM_VCPU_CALL(fd, KVM_SET_DEBUGREGS, &dregs, "KVM_SET_DEBUGREGS", id))
             return false;
     }
     return true;
