@@ -110,6 +110,7 @@ int vdrv_driver_ok(struct vdrv *d)
 int vdrv_init(struct vdrv *d, uint64_t base, uint32_t device_id, uint16_t qsize)
 {
     int r = vdrv_begin(d, base, device_id);
+    d->avail.flags = VDRV_AVAIL_F_NO_INTERRUPT;
     if (r == VDRV_OK)
         r = vdrv_setup_queue(d, qsize, (uint64_t)d->desc, (uint64_t)&d->avail,
                              (uint64_t)&d->used);
@@ -122,11 +123,15 @@ void vdrv_publish(struct vdrv *d, uint16_t head)
 {
     d->avail.ring[d->avail_idx % d->qsize] = head;
     d->avail_idx++;
-    /* 2.7.13: the ring entry and the descriptors before the index (release),
-     * the index before the notification (x86 orders stores; the barrier
-     * keeps the compiler from reordering). */
+    /* 2.7.13: the ring entry and the descriptors before the index (release);
+     * the index before reading the device's flags (a full fence: store then
+     * load), so either the device, re-enabling notifications, sees the new
+     * index, or we see its flags cleared (2.7.10, as Linux's
+     * virtqueue_kick_prepare). */
     __atomic_store_n(&d->avail.idx, d->avail_idx, __ATOMIC_RELEASE);
     __asm__ volatile("mfence" ::: "memory");
+    if (__atomic_load_n(&d->used.flags, __ATOMIC_RELAXED) & VDRV_USED_F_NO_NOTIFY)
+        return;
     vdrv_write(d, REG_QUEUE_NOTIFY, 0);
 }
 
@@ -144,7 +149,10 @@ bool vdrv_wait(struct vdrv *d, struct vdrv_used_elem *out, uint64_t spins)
     for (uint64_t i = 0; spins == 0 || i < spins; i++) {
         if (vdrv_poll(d, out))
             return true;
-        __asm__ volatile("pause");
+        /* No PAUSE: on a host that is itself a VM, a PAUSE loop makes the
+         * hypervisor below deschedule the vCPU (pause-loop exiting), which
+         * added tens of microseconds per request (devices/virtio/mmio.c). */
+        __asm__ volatile("" ::: "memory");
     }
     return false;
 }

@@ -39,6 +39,8 @@
 
 #define VDRV_DESC_F_NEXT  1
 #define VDRV_DESC_F_WRITE 2
+#define VDRV_AVAIL_F_NO_INTERRUPT 1   /* 2.7.7: we poll, the device need not interrupt */
+#define VDRV_USED_F_NO_NOTIFY     1   /* 2.7.10: the device is polling, skip the notify */
 
 struct vdrv_desc {
     uint64_t addr;
@@ -106,10 +108,12 @@ int vdrv_setup_queue(struct vdrv *d, uint16_t qsize, uint64_t desc, uint64_t ava
 /* Sets DRIVER_OK (3.1.1 step 8); VDRV_E_STATUS if the device refused. */
 int vdrv_driver_ok(struct vdrv *d);
 
-/* vdrv_begin + queue 0 on the rings inside @d + vdrv_driver_ok. */
+/* vdrv_begin + queue 0 on the rings inside @d (with
+ * VDRV_AVAIL_F_NO_INTERRUPT: the driver polls) + vdrv_driver_ok. */
 int vdrv_init(struct vdrv *d, uint64_t base, uint32_t device_id, uint16_t qsize);
 
-/* Makes the chain starting at descriptor @head available and notifies. */
+/* Makes the chain starting at descriptor @head available and notifies,
+ * unless the device set VDRV_USED_F_NO_NOTIFY. */
 void vdrv_publish(struct vdrv *d, uint16_t head);
 
 /* One used entry, or false if none yet (never blocks). */

@@ -447,6 +447,11 @@ static const struct key_desc keys[] = {
     { .section = "disk", .key = "readonly", .kind = KIND_BOOL,
       .offset = DISK(readonly), .def = "false",
       .doc = "Offer the disk read-only (VIRTIO_BLK_F_RO)." },
+    { .section = "disk", .key = "poll-us", .kind = KIND_UINT,
+      .offset = DISK(poll_us), .min = 0, .max = 1000, .def = "32",
+      .doc = "Longest the disk's I/O thread busy-polls for the next request "
+             "after\n      serving one (adaptive; 0: never, sleep until "
+             "notified)." },
     { .section = "net", .key = "backend", .kind = KIND_ENUM,
       .offset = NET(backend), .choices = net_backend_choices, .def = "user",
       .doc = "user: libslirp NAT, no privileges; tap: an existing host "
@@ -1802,6 +1807,44 @@ char *config_to_ini(const struct vm_config *cfg)
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
+/* The section descriptor called @name (one that exists). */
+static const struct section_desc *section_named(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(sections); i++)
+        if (strcmp(sections[i].name, name) == 0)
+            return &sections[i];
+    g_assert_not_reached();
+}
+
+/* @key of every instance of the named section @sec in @src, onto the
+ * instance of the same name in @dst, which must have it. */
+static bool copy_instance_key(struct vm_config *dst, const struct vm_config *src,
+                              const struct section_desc *sec, const struct key_desc *k,
+                              GError **errp)
+{
+    const char *inst;
+    void *from;
+    for (size_t n = 0; (from = sec->nth((struct vm_config *)src, n, &inst)) != NULL; n++) {
+        const char *have;
+        bool found = false;
+        g_autoptr(GString) names = g_string_new(NULL);
+        for (size_t m = 0; !found && sec->nth(dst, m, &have); m++) {
+            found = strcmp(have, inst) == 0;
+            g_string_append_printf(names, "%s\"%s\"", m ? ", " : "", have);
+        }
+        g_autofree char *group = group_name(sec->name, inst);
+        if (!found) {
+            fail(errp, CONFIG_ERROR_VALUE, NULL, "[%s]: the machine has no %s of that name "
+                 "(it has %s)", group, sec->name, names->len ? names->str : "none");
+            return false;
+        }
+        g_autofree char *v = format_value(k, (const char *)from + k->offset);
+        if (v && !config_set(dst, NULL, group, k->key, v, NULL, errp))
+            return false;
+    }
+    return true;
+}
+
 bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
                       const char *const *which, GError **errp)
 {
@@ -1809,7 +1852,12 @@ bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
         const char *dot = strchr(which[i], '.');
         g_autofree char *section = g_strndup(which[i], dot - which[i]);
         const struct key_desc *k = find_key(section, dot + 1);
-        g_assert(k && !lookup_instance_section(section));
+        g_assert(k);
+        if (lookup_instance_section(section)) {
+            if (!copy_instance_key(dst, src, section_named(section), k, errp))
+                return false;
+            continue;
+        }
         g_autofree char *v = format_value(k, (const char *)src + k->offset);
         if (v && !config_set(dst, NULL, section, dot + 1, v, NULL, errp))
             return false;

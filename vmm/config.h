@@ -68,6 +68,7 @@ struct config_disk {
     /* absolute, canonical; required; must be an existing regular file */
     char *path;
     bool readonly;   /* default false */
+    unsigned poll_us; /* 0..1000, default 32: devices/virtio/mmio.c polling */
 };
 
 /* [net "NAME"] backend */
@@ -209,9 +210,11 @@ bool config_load_data(struct vm_config *cfg, const char *path, const char *text,
 char *config_to_ini(const struct vm_config *cfg);
 
 /*
- * Copies the keys named in @which ("serial.output", NULL-terminated; keys
- * of unnamed sections only) from @src to @dst, as if set in a file. Used
- * to apply the host-side settings of a restore over a snapshot's machine.
+ * Copies the keys named in @which ("serial.output", NULL-terminated) from
+ * @src to @dst, as if set in a file. Used to apply the host-side settings
+ * of a restore over a snapshot's machine. For a named section ("disk.path")
+ * the key of each instance @src has goes to the instance of the same name
+ * in @dst; one @dst lacks is an error naming it (@src cannot add disks).
  */
 bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
                       const char *const *which, GError **errp);

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <glib-unix.h>
-#include <json-glib/json-glib.h>
 
 #include "config.h"
 #include "error.h"
+#include "json.h"
 #include "log.h"
 #include "snapshot.h"
 #include "test_hooks.h"
@@ -69,53 +69,51 @@ static char *reply_error(const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *why = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, FALSE);
-    json_builder_set_member_name(b, "error");
-    json_builder_add_string_value(b, why);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return json_to_string(root, FALSE);
+    struct json_writer *w = json_writer_new();
+    json_begin_object(w);
+    json_member(w, "ok");
+    json_add_bool(w, false);
+    json_member(w, "error");
+    json_add_string(w, why);
+    json_end_object(w);
+    return json_writer_finish(w);
 }
 
 /* {"ok": true, "state": ..., plus members added by @extra}. */
-static char *reply_ok(struct control *c, void (*extra)(JsonBuilder *b, void *opaque),
+static char *reply_ok(struct control *c, void (*extra)(struct json_writer *w, void *opaque),
                       void *opaque)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, TRUE);
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, vm_is_paused(c->vm) ? "paused" : "running");
+    struct json_writer *w = json_writer_new();
+    json_begin_object(w);
+    json_member(w, "ok");
+    json_add_bool(w, true);
+    json_member(w, "state");
+    json_add_string(w, vm_is_paused(c->vm) ? "paused" : "running");
     if (extra)
-        extra(b, opaque);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return json_to_string(root, FALSE);
+        extra(w, opaque);
+    json_end_object(w);
+    return json_writer_finish(w);
 }
 
-static void status_members(JsonBuilder *b, void *opaque)
+static void status_members(struct json_writer *w, void *opaque)
 {
     struct control *c = opaque;
     const struct vm_config *cfg = c->vm->cfg;
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, cfg->name);
-    json_builder_set_member_name(b, "cpus");
-    json_builder_add_int_value(b, cfg->cpus);
-    json_builder_set_member_name(b, "memory");
-    json_builder_add_int_value(b, (gint64)cfg->memory);
-    json_builder_set_member_name(b, "uptime_ms");
-    json_builder_add_int_value(b, (g_get_monotonic_time() - c->started_us) / 1000);
-    json_builder_set_member_name(b, "pid");
-    json_builder_add_int_value(b, getpid());
+    json_member(w, "name");
+    json_add_string(w, cfg->name);
+    json_member(w, "cpus");
+    json_add_int(w, cfg->cpus);
+    json_member(w, "memory");
+    json_add_int(w, (int64_t)cfg->memory);
+    json_member(w, "uptime_ms");
+    json_add_int(w, (g_get_monotonic_time() - c->started_us) / 1000);
+    json_member(w, "pid");
+    json_add_int(w, getpid());
 }
 
-static void metrics_members(JsonBuilder *b, void *opaque)
+static void metrics_members(struct json_writer *w, void *opaque)
 {
-    vm_metrics_build(opaque, b);
+    vm_metrics_build(opaque, w);
 }
 
 struct snap_result {
@@ -123,13 +121,13 @@ struct snap_result {
     double seconds;
 };
 
-static void snapshot_members(JsonBuilder *b, void *opaque)
+static void snapshot_members(struct json_writer *w, void *opaque)
 {
     struct snap_result *r = opaque;
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, r->path);
-    json_builder_set_member_name(b, "seconds");
-    json_builder_add_double_value(b, r->seconds);
+    json_member(w, "path");
+    json_add_string(w, r->path);
+    json_member(w, "seconds");
+    json_add_double(w, r->seconds);
 }
 
 static char *do_snapshot(struct control *c, const char *path)
@@ -149,22 +147,15 @@ static char *do_snapshot(struct control *c, const char *path)
     return reply_ok(c, snapshot_members, &r);
 }
 
-/* Handles one request line; returns the reply (without newline). */
-static char *handle_request(struct control *c, const char *line)
+/* Handles one parsed request; returns the reply (without newline). */
+static char *handle_object(struct control *c, const struct json_value *req)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) err = NULL;
-    if (!json_parser_load_from_data(parser, line, -1, &err))
-        return reply_error("not JSON: %s", err->message);
-    JsonNode *root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    if (json_type(req) != JSON_OBJECT)
         return reply_error("expected a JSON object like {\"cmd\": \"status\"}");
-    JsonObject *req = json_node_get_object(root);
-    JsonNode *cmd_node = json_object_get_member(req, "cmd");
-    if (!cmd_node || !JSON_NODE_HOLDS_VALUE(cmd_node) ||
-        json_node_get_value_type(cmd_node) != G_TYPE_STRING)
+    const char *cmd = json_string(json_get(req, "cmd"));
+    if (!cmd)
         return reply_error("\"cmd\" must be a string");
-    const char *cmd = json_node_get_string(cmd_node);
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "metrics") != 0)
         kvmkit_log(G_LOG_LEVEL_INFO, "control", "%s requested", cmd);
 
@@ -191,11 +182,9 @@ static char *handle_request(struct control *c, const char *line)
         return hook;
 #endif
     if (strcmp(cmd, "snapshot") == 0) {
-        JsonNode *p = json_object_get_member(req, "path");
-        if (!p || !JSON_NODE_HOLDS_VALUE(p) || json_node_get_value_type(p) != G_TYPE_STRING ||
-            !*json_node_get_string(p))
+        const char *path = json_string(json_get(req, "path"));
+        if (!path || !*path)
             return reply_error("snapshot needs \"path\": a file name");
-        const char *path = json_node_get_string(p);
         if (!g_path_is_absolute(path))
             return reply_error("snapshot \"path\" must be absolute (kvmkit's working "
                                "directory is not the client's)");
@@ -203,6 +192,18 @@ static char *handle_request(struct control *c, const char *line)
     }
     return reply_error("unknown cmd \"%s\" (status, pause, resume, snapshot, stop, metrics)",
                        cmd);
+}
+
+/* Handles one request line; returns the reply (without newline). */
+static char *handle_request(struct control *c, const char *line)
+{
+    g_autoptr(GError) err = NULL;
+    struct json_value *req = json_parse(line, &err);
+    if (!req)
+        return reply_error("not JSON: %s", err->message);
+    char *reply = handle_object(c, req);
+    json_value_free(req);
+    return reply;
 }
 
 static bool send_line(int fd, const char *s)
@@ -349,18 +350,17 @@ char *control_request(const char *socket_path, const char *verb, const char *arg
     struct sockaddr_un sa;
     if (!fill_sockaddr(&sa, socket_path, errp))
         return NULL;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "cmd");
-    json_builder_add_string_value(b, verb);
+    struct json_writer *w = json_writer_new();
+    json_begin_object(w);
+    json_member(w, "cmd");
+    json_add_string(w, verb);
     if (arg) {
         g_autofree char *abs = g_canonicalize_filename(arg, NULL);
-        json_builder_set_member_name(b, "path");
-        json_builder_add_string_value(b, abs);
+        json_member(w, "path");
+        json_add_string(w, abs);
     }
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    g_autofree char *req = json_to_string(root, FALSE);
+    json_end_object(w);
+    g_autofree char *req = json_writer_finish(w);
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -391,13 +391,8 @@ char *control_request(const char *socket_path, const char *verb, const char *arg
         return NULL;
     }
     *nl = '\0';
-    g_autoptr(JsonParser) parser = json_parser_new();
-    *ok = false;
-    if (json_parser_load_from_data(parser, reply->str, -1, NULL)) {
-        JsonNode *r = json_parser_get_root(parser);
-        if (r && JSON_NODE_HOLDS_OBJECT(r))
-            *ok = json_object_get_boolean_member_with_default(json_node_get_object(r), "ok",
-                                                              FALSE);
-    }
+    struct json_value *r = json_parse(reply->str, NULL);
+    *ok = json_get_bool(r, "ok", false);
+    json_value_free(r);
     return g_string_free(reply, FALSE);
 }

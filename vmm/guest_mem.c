@@ -2,7 +2,9 @@
 #include "guest_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "error.h"
@@ -18,9 +20,9 @@ bool guest_mem_init(struct guest_mem *mem, uint64_t total, GError **errp)
                     total >> 20, g_strerror(errno));
         return false;
     }
-    /* Guest RAM is never dumped with the VMM and may use huge pages. */
+    /* Guest RAM is never dumped with the VMM. Huge pages come later
+     * (guest_mem_advise_hugepages). */
     madvise(p, total, MADV_DONTDUMP);
-    madvise(p, total, MADV_HUGEPAGE);
     mem->base = p;
     mem->base_size = total;
     return true;
@@ -35,7 +37,14 @@ bool guest_mem_map_file(struct guest_mem *mem, int fd, GError **errp)
                            g_strerror(errno));
     madvise(p, mem->base_size, MADV_DONTDUMP);
     mem->file_backed = true;
+    mem->file_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);   /* -1: saves read the holes */
     return true;
+}
+
+void guest_mem_advise_hugepages(const struct guest_mem *mem)
+{
+    if (mem->base && !mem->file_backed)
+        madvise(mem->base, mem->base_size, MADV_HUGEPAGE);
 }
 
 bool guest_mem_add_region(struct guest_mem *mem, uint64_t gpa, uint64_t size,
@@ -67,6 +76,8 @@ void guest_mem_destroy(struct guest_mem *mem)
 {
     if (mem->base)
         munmap(mem->base, mem->base_size);
+    if (mem->file_backed && mem->file_fd >= 0)
+        close(mem->file_fd);
     memset(mem, 0, sizeof(*mem));
 }
 

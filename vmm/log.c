@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-glib/json-glib.h>
 
 #include "error.h"
+#include "json.h"
 
 void log_warn_once_in(const char *component, const char *key, const char *fmt, ...)
 {
@@ -71,24 +71,23 @@ static char *format_json(enum log_level lv, const char *component, const char *v
     g_autofree char *secs = t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%S") : g_strdup("?");
     g_autofree char *stamp = g_strdup_printf("%s.%06dZ", secs,
                                              (int)(time_us % G_USEC_PER_SEC));
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "timestamp");
-    json_builder_add_string_value(b, stamp);
-    json_builder_set_member_name(b, "level");
-    json_builder_add_string_value(b, level_names[lv]);
-    json_builder_set_member_name(b, "component");
-    json_builder_add_string_value(b, component);
-    json_builder_set_member_name(b, "vm");
+    struct json_writer *b = json_writer_new();
+    json_begin_object(b);
+    json_member(b, "timestamp");
+    json_add_string(b, stamp);
+    json_member(b, "level");
+    json_add_string(b, level_names[lv]);
+    json_member(b, "component");
+    json_add_string(b, component);
+    json_member(b, "vm");
     if (vm_name)
-        json_builder_add_string_value(b, vm_name);
+        json_add_string(b, vm_name);
     else
-        json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, msg);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    g_autofree char *line = json_to_string(root, FALSE);
+        json_add_null(b);
+    json_member(b, "message");
+    json_add_string(b, msg);
+    json_end_object(b);
+    g_autofree char *line = json_writer_finish(b);
     return g_strconcat(line, "\n", NULL);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -10,9 +11,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 
@@ -51,6 +55,8 @@ static const char *const main_calls[] = {
     "getuid", "geteuid", "getgid", "getegid", "uname", "sysinfo", "prlimit64",
     "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "timerfd_create",
     "timerfd_settime", "membarrier",
+    /* KVMKIT_DEBUG_REGS: a vCPU thread arms its sampling timer (vmm/vcpu.c) */
+    "timer_create", "timer_settime",
     /* vCPU threads start under this filter and load their own on top */
     "seccomp",
 };
@@ -103,14 +109,15 @@ static bool add_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs, size_t n,
     return true;
 }
 
-/* Rules that look at arguments, common to both kinds of thread. */
-static bool add_common_rules(scmp_filter_ctx ctx, GError **errp)
+/* Rules that look at arguments, common to both kinds of thread; @pid is
+ * the process the filter is for. */
+static bool add_common_rules(scmp_filter_ctx ctx, pid_t pid, GError **errp)
 {
     /* Memory for malloc and thread stacks, never executable: an attacker
      * who can call mmap/mprotect cannot make new code. */
     struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
     /* Signals only to this process's own threads (vCPU kicks). */
-    struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+    struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid);
     /* fstat() is newfstatat(fd, "", AT_EMPTY_PATH) in glibc: allowed
      * there on both kinds; any path is allowed on the main list. */
     struct scmp_arg_cmp empty_path = SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
@@ -158,32 +165,156 @@ static bool add_main_rules(scmp_filter_ctx ctx, GError **errp)
            add(ctx, SCMP_SYS(prctl), 1, &nnp, errp);
 }
 
-bool seccomp_filter_install(enum config_seccomp mode, enum seccomp_filter_kind kind,
-                            GError **errp)
+/* A compiled allowlist, ready for SECCOMP_SET_MODE_FILTER. */
+struct compiled {
+    struct sock_filter *insns;
+    unsigned short len;
+};
+
+/* libseccomp only exports to a file descriptor (2.5.4 has no
+ * seccomp_export_bpf_mem): to a memfd, so size is no concern. Returns the
+ * memfd, or -1 with @errp set. */
+static int export_program(scmp_filter_ctx ctx, GError **errp)
 {
-    if (mode == CONFIG_SECCOMP_OFF)
-        return true;
+    int fd = memfd_create("kvmkit-seccomp", MFD_CLOEXEC);
+    if (fd < 0) {
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: memfd_create: %s", g_strerror(errno));
+        return -1;
+    }
+    int r = seccomp_export_bpf(ctx, fd);
+    if (r < 0) {
+        close(fd);
+        kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot export the filter: %s",
+                    g_strerror(-r));
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads the program libseccomp exported to @fd, and closes @fd. */
+static bool read_program(int fd, struct compiled *out, GError **errp)
+{
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && st.st_size > 0 &&
+              st.st_size % sizeof(struct sock_filter) == 0 &&
+              st.st_size / sizeof(struct sock_filter) <= BPF_MAXINSNS;
+    if (ok) {
+        out->len = st.st_size / sizeof(struct sock_filter);
+        out->insns = g_malloc(st.st_size);
+        ok = pread(fd, out->insns, st.st_size, 0) == st.st_size;
+    }
+    close(fd);
+    if (!ok) {
+        g_clear_pointer(&out->insns, g_free);
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot read the filter back");
+    }
+    return true;
+}
+
+/* Builds the @kind allowlist of process @pid into @out (g_free insns). */
+static bool compile(enum config_seccomp mode, enum seccomp_filter_kind kind, pid_t pid,
+                    struct compiled *out, GError **errp)
+{
     uint32_t deny = mode == CONFIG_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
     scmp_filter_ctx ctx = seccomp_init(deny);
     if (!ctx)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot create a filter");
     bool ok = add_names(ctx, common_calls, G_N_ELEMENTS(common_calls), errp) &&
-              add_common_rules(ctx, errp) &&
+              add_common_rules(ctx, pid, errp) &&
               add_ioctls(ctx, vcpu_ioctls, G_N_ELEMENTS(vcpu_ioctls), errp);
     if (ok && kind == SECCOMP_FILTER_MAIN)
         ok = add_names(ctx, main_calls, G_N_ELEMENTS(main_calls), errp) &&
              add_socket_rules(ctx, errp) && add_main_rules(ctx, errp) &&
              add_ioctls(ctx, tty_ioctls, G_N_ELEMENTS(tty_ioctls), errp);
-    if (ok) {
-        /* Not seccomp_attr_set(SCMP_FLTATR_CTL_TSYNC): each thread gets
-         * its own list. no_new_privs is set by seccomp_load (the default
-         * SCMP_FLTATR_CTL_NNP). */
-        int r = seccomp_load(ctx);
-        if (r < 0)
-            ok = kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot load the %s filter: %s",
-                             kind == SECCOMP_FILTER_VCPU ? "vCPU" : "main", g_strerror(-r));
-    }
+    int fd = ok ? export_program(ctx, errp) : -1;
+    /* Released before the program is copied out, so that the copy does not
+     * pin the top of this thread's malloc arena and malloc_trim() can give
+     * libseccomp's scratch memory back. */
     seccomp_release(ctx);
+    return fd >= 0 && read_program(fd, out, errp);
+}
+
+/*
+ * What seccomp_load() does with libseccomp's default attributes
+ * (SCMP_FLTATR_CTL_NNP on, no TSYNC, no LOG flag): no_new_privs, then the
+ * filter on the calling thread only.
+ */
+static bool load(const struct compiled *c, enum seccomp_filter_kind kind, GError **errp)
+{
+    struct sock_fprog prog = { .len = c->len, .filter = c->insns };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot load the %s filter: %s",
+                           kind == SECCOMP_FILTER_VCPU ? "vCPU" : "main", g_strerror(errno));
+    return true;
+}
+
+/*
+ * Both programs, compiled once per process by seccomp_filter_prepare() on a
+ * helper thread and shared by every thread that installs one. Process-wide
+ * on purpose: the programs are immutable once built and name this
+ * process's pid. @lock guards the join.
+ */
+static struct {
+    GMutex lock;
+    GThread *thread;
+    bool joined;
+    enum config_seccomp mode;
+    pid_t pid;
+    struct compiled prog[2];    /* by enum seccomp_filter_kind */
+    GError *err;
+} prepared;
+
+static gpointer prepare_thread(gpointer opaque)
+{
+    (void)opaque;
+    if (compile(prepared.mode, SECCOMP_FILTER_VCPU, prepared.pid,
+                &prepared.prog[SECCOMP_FILTER_VCPU], &prepared.err))
+        compile(prepared.mode, SECCOMP_FILTER_MAIN, prepared.pid,
+                &prepared.prog[SECCOMP_FILTER_MAIN], &prepared.err);
+    return NULL;
+}
+
+void seccomp_filter_prepare(enum config_seccomp mode)
+{
+    if (mode == CONFIG_SECCOMP_OFF || prepared.thread)
+        return;
+    prepared.mode = mode;
+    prepared.pid = getpid();
+    prepared.thread = g_thread_new("seccomp-build", prepare_thread, NULL);
+}
+
+/* The prepared program for (@mode, @kind) in this process, or NULL. */
+static const struct compiled *prepared_program(enum config_seccomp mode,
+                                               enum seccomp_filter_kind kind)
+{
+    if (!prepared.thread)
+        return NULL;
+    g_mutex_lock(&prepared.lock);
+    if (!prepared.joined) {
+        g_thread_join(prepared.thread);
+        prepared.joined = true;
+        /* libseccomp's scratch memory sits free in the helper thread's
+         * malloc arena (~140 KiB): give it back (VMM RSS, issue 2). */
+        malloc_trim(0);
+    }
+    g_mutex_unlock(&prepared.lock);
+    if (prepared.err || prepared.mode != mode || prepared.pid != getpid())
+        return NULL;    /* compile again on the spot, which reports the error */
+    return &prepared.prog[kind];
+}
+
+bool seccomp_filter_install(enum config_seccomp mode, enum seccomp_filter_kind kind,
+                            GError **errp)
+{
+    if (mode == CONFIG_SECCOMP_OFF)
+        return true;
+    const struct compiled *ready = prepared_program(mode, kind);
+    if (ready)
+        return load(ready, kind, errp);
+    struct compiled c = { 0 };
+    bool ok = compile(mode, kind, getpid(), &c, errp) && load(&c, kind, errp);
+    g_free(c.insns);
     return ok;
 }
 

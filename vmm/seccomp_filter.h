@@ -40,6 +40,18 @@ enum seccomp_filter_kind {
 bool seccomp_filter_install(enum config_seccomp mode, enum seccomp_filter_kind kind,
                             GError **errp);
 
+/*
+ * Optional, for start-up time: compiles both allowlists for @mode on a
+ * helper thread (libseccomp takes 1-2 ms per list on the development
+ * host), so that the work overlaps building the VM and every later
+ * seccomp_filter_install() with the same @mode only loads the shared,
+ * finished program. Main thread only, once the process's pid is final
+ * (after jail_early()) and before any thread is locked down; later calls
+ * do nothing. If compiling fails there, install compiles again on the spot
+ * and reports the error.
+ */
+void seccomp_filter_prepare(enum config_seccomp mode);
+
 #ifdef KVMKIT_TEST_HOOKS
 /*
  * Test builds only (meson -Dtest_hooks=true): issues a system call that no

@@ -13,21 +13,20 @@
 
 static char *reply(bool ok, int err, const char *error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, ok);
+    struct json_writer *w = json_writer_new();
+    json_begin_object(w);
+    json_member(w, "ok");
+    json_add_bool(w, ok);
     if (ok) {
-        json_builder_set_member_name(b, "errno");
-        json_builder_add_int_value(b, err);
+        json_member(w, "errno");
+        json_add_int(w, err);
     }
     if (error) {
-        json_builder_set_member_name(b, "error");
-        json_builder_add_string_value(b, error);
+        json_member(w, "error");
+        json_add_string(w, error);
     }
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return json_to_string(root, FALSE);
+    json_end_object(w);
+    return json_writer_finish(w);
 }
 
 static bool forbidden_on_io_thread(void *opaque, GError **errp)
@@ -57,15 +56,15 @@ static char *forbidden_syscall(struct vm *vm, const char *thread)
     return reply(true, err, NULL);
 }
 
-char *test_hooks_handle(struct vm *vm, const char *cmd, JsonObject *req)
+char *test_hooks_handle(struct vm *vm, const char *cmd, const struct json_value *req)
 {
     const char *arg;
     if (strcmp(cmd, "test-forbidden-syscall") == 0) {
-        arg = json_object_get_string_member_with_default(req, "thread", "main");
+        arg = json_get_string(req, "thread", "main");
         return forbidden_syscall(vm, arg);
     }
     if (strcmp(cmd, "test-open") == 0) {
-        arg = json_object_get_string_member_with_default(req, "path", "/etc/hostname");
+        arg = json_get_string(req, "path", "/etc/hostname");
         int fd = open(arg, O_RDONLY | O_CLOEXEC);
         int err = fd < 0 ? errno : 0;
         if (fd >= 0)

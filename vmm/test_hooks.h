@@ -18,12 +18,12 @@
 #define KVMKIT_TEST_HOOKS_H
 
 #ifdef KVMKIT_TEST_HOOKS
-#include <json-glib/json-glib.h>
+#include "json.h"
 
 struct vm;
 
 /* The reply line for a "test-..." @cmd, or NULL if @cmd is not one. */
-char *test_hooks_handle(struct vm *vm, const char *cmd, JsonObject *req);
+char *test_hooks_handle(struct vm *vm, const char *cmd, const struct json_value *req);
 #endif
 
 #endif

@@ -36,6 +36,62 @@ static void install_kick_handler(void)
     }
 }
 
+/*
+ * KVMKIT_DEBUG_REGS=SECONDS (docs/observability.md): each vCPU prints its
+ * registers to stderr every SECONDS, to find where a guest is stuck. A
+ * per-thread POSIX timer sends the kick signal, so KVM_RUN returns EINTR
+ * between instructions and the dump happens there. The timer is created
+ * before the seccomp filter and never deleted: it dies with the process.
+ */
+struct debug_regs {
+    uint64_t interval_ns;   /* 0: off */
+    uint64_t next_ns;
+};
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void debug_regs_init(struct vcpu *vcpu, struct debug_regs *d)
+{
+    const char *env = g_getenv("KVMKIT_DEBUG_REGS");
+    double seconds = env ? g_ascii_strtod(env, NULL) : 0;
+    if (!(seconds > 0))
+        return;
+    struct sigevent sev = {
+        .sigev_notify = SIGEV_THREAD_ID,
+        .sigev_signo = VCPU_KICK_SIGNAL,
+    };
+    sev._sigev_un._tid = gettid();   /* sigev_notify_thread_id, which glibc 2.36 does not name */
+    timer_t timer;
+    d->interval_ns = (uint64_t)(seconds * 1e9);
+    struct itimerspec its = {
+        .it_value = { d->interval_ns / 1000000000u, d->interval_ns % 1000000000u },
+    };
+    its.it_interval = its.it_value;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0 ||
+        timer_settime(timer, 0, &its, NULL) < 0) {
+        kvmkit_log(G_LOG_LEVEL_WARNING, "vcpu", "vCPU %u: KVMKIT_DEBUG_REGS: %s", vcpu->id,
+                   g_strerror(errno));
+        d->interval_ns = 0;
+        return;
+    }
+    d->next_ns = monotonic_ns() + d->interval_ns;
+}
+
+static void debug_regs_poll(struct vcpu *vcpu, struct debug_regs *d)
+{
+    if (d->interval_ns == 0 || monotonic_ns() < d->next_ns)
+        return;
+    d->next_ns += d->interval_ns;
+    flockfile(stderr);   /* one dump at a time when several vCPUs print */
+    arch_dump_vcpu(vcpu, stderr);
+    funlockfile(stderr);
+}
+
 static bool stopping(struct vcpu *vcpu)
 {
     return atomic_load(&vcpu->vm->stop_reason) != VM_STOP_NONE;
@@ -67,8 +123,11 @@ static void handle_mmio(struct vcpu *vcpu)
     else
         ok = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
     if (!ok) {
-        g_autofree char *key = g_strdup_printf("mmio:%llx", (unsigned long long)run->mmio.phys_addr);
-        log_warn_once_in("vcpu", key, "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
+        /* One warning for all addresses: a key per address would let a
+         * guest that scans the address space flood the log and grow the
+         * table of keys without bound. */
+        log_warn_once_in("vcpu", "mmio:unassigned",
+                     "vCPU %u: %s of %u bytes at unassigned MMIO address 0x%llx",
                      vcpu->id, run->mmio.is_write ? "write" : "read", len,
                      (unsigned long long)run->mmio.phys_addr);
     }
@@ -146,6 +205,9 @@ static void *vcpu_thread(void *opaque)
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+    struct debug_regs debug_regs = { 0 };
+    debug_regs_init(vcpu, &debug_regs);
+
     /* Last setup step: from here on only vCPU system calls. */
     g_autoptr(GError) err = NULL;
     if (!seccomp_filter_install(vcpu->vm->cfg->seccomp, SECCOMP_FILTER_VCPU, &err)) {
@@ -185,6 +247,7 @@ static void *vcpu_thread(void *opaque)
                 metrics_add(&vcpu->exits[VCPU_EXIT_INTR], 1);
                 vcpu->run->immediate_exit = 0;
                 at_boundary = true;
+                debug_regs_poll(vcpu, &debug_regs);
                 continue;
             }
             kvmkit_log(G_LOG_LEVEL_CRITICAL, "vcpu", "vCPU %u: KVM_RUN: %s", vcpu->id,

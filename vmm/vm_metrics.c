@@ -19,12 +19,12 @@ static const char *const exit_names[VCPU_EXIT_KINDS] = {
     [VCPU_EXIT_OTHER] = "other",
 };
 
-/* A metrics_sink that adds "key": value members to a JsonBuilder object. */
+/* A metrics_sink that adds "key": value members to a JSON object being written. */
 static void json_put(void *opaque, const char *key, uint64_t value)
 {
-    JsonBuilder *b = opaque;
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, (gint64)value);
+    struct json_writer *b = opaque;
+    json_member(b, key);
+    json_add_int(b, (gint64)value);
 }
 
 static const char *virtio_type(uint32_t device_id)
@@ -38,21 +38,21 @@ static const char *virtio_type(uint32_t device_id)
 }
 
 /* {"name": ..., "type": ..., "counters": {...}}, counters from @fn. */
-static void add_device(JsonBuilder *b, const char *name, const char *type,
+static void add_device(struct json_writer *b, const char *name, const char *type,
                        void (*fn)(void *obj, const struct metrics_sink *sink), void *obj)
 {
     struct metrics_sink sink = { .put = json_put, .opaque = b };
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, name);
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, type);
-    json_builder_set_member_name(b, "counters");
-    json_builder_begin_object(b);
+    json_begin_object(b);
+    json_member(b, "name");
+    json_add_string(b, name);
+    json_member(b, "type");
+    json_add_string(b, type);
+    json_member(b, "counters");
+    json_begin_object(b);
     if (fn)
         fn(obj, &sink);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
+    json_end_object(b);
+    json_end_object(b);
 }
 
 static void serial_metrics(void *obj, const struct metrics_sink *sink)
@@ -66,76 +66,75 @@ static void virtio_metrics(void *obj, const struct metrics_sink *sink)
     dev->ops->metrics(dev, sink);
 }
 
-static void add_vm(struct vm *vm, JsonBuilder *b)
+static void add_vm(struct vm *vm, struct json_writer *b)
 {
-    json_builder_set_member_name(b, "vm");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, vm->cfg->name);
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, atomic_load(&vm->stop_reason) != VM_STOP_NONE ? "stopping"
+    json_member(b, "vm");
+    json_begin_object(b);
+    json_member(b, "name");
+    json_add_string(b, vm->cfg->name);
+    json_member(b, "state");
+    json_add_string(b, atomic_load(&vm->stop_reason) != VM_STOP_NONE ? "stopping"
                                      : vm_is_paused(vm) ? "paused" : "running");
-    json_builder_set_member_name(b, "uptime_ms");
-    json_builder_add_int_value(b, (g_get_monotonic_time() - vm->started_us) / 1000);
-    json_builder_set_member_name(b, "cpus");
-    json_builder_add_int_value(b, vm->n_vcpus);
-    json_builder_set_member_name(b, "memory");
-    json_builder_add_int_value(b, (gint64)vm->cfg->memory);
-    json_builder_end_object(b);
+    json_member(b, "uptime_ms");
+    json_add_int(b, (g_get_monotonic_time() - vm->started_us) / 1000);
+    json_member(b, "cpus");
+    json_add_int(b, vm->n_vcpus);
+    json_member(b, "memory");
+    json_add_int(b, (gint64)vm->cfg->memory);
+    json_end_object(b);
 }
 
-static void add_vcpus(struct vm *vm, JsonBuilder *b)
+static void add_vcpus(struct vm *vm, struct json_writer *b)
 {
-    json_builder_set_member_name(b, "vcpus");
-    json_builder_begin_array(b);
+    json_member(b, "vcpus");
+    json_begin_array(b);
     for (unsigned i = 0; i < vm->n_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         uint64_t total = 0;
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "id");
-        json_builder_add_int_value(b, v->id);
-        json_builder_set_member_name(b, "exits");
-        json_builder_begin_object(b);
+        json_begin_object(b);
+        json_member(b, "id");
+        json_add_int(b, v->id);
+        json_member(b, "exits");
+        json_begin_object(b);
         for (unsigned k = 0; k < VCPU_EXIT_KINDS; k++) {
             uint64_t n = metrics_read(&v->exits[k]);
             json_put(b, exit_names[k], n);
             total += n;
         }
-        json_builder_end_object(b);
-        json_builder_set_member_name(b, "exits_total");
-        json_builder_add_int_value(b, (gint64)total);
-        json_builder_end_object(b);
+        json_end_object(b);
+        json_member(b, "exits_total");
+        json_add_int(b, (gint64)total);
+        json_end_object(b);
     }
-    json_builder_end_array(b);
+    json_end_array(b);
 }
 
-void vm_metrics_build(struct vm *vm, JsonBuilder *b)
+void vm_metrics_build(struct vm *vm, struct json_writer *b)
 {
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     g_autofree char *stamp = g_date_time_format_iso8601(now);
-    json_builder_set_member_name(b, "timestamp");
-    json_builder_add_string_value(b, stamp);
+    json_member(b, "timestamp");
+    json_add_string(b, stamp);
     add_vm(vm, b);
     add_vcpus(vm, b);
-    json_builder_set_member_name(b, "devices");
-    json_builder_begin_array(b);
+    json_member(b, "devices");
+    json_begin_array(b);
     if (vm->serial)
         add_device(b, "ttyS0", "serial", serial_metrics, vm->serial);
     struct virtio_dev *dev;
     for (unsigned i = 0; (dev = vm_virtio_dev(vm, i)) != NULL; i++)
         add_device(b, dev->name, virtio_type(dev->device_id),
                    dev->ops->metrics ? virtio_metrics : NULL, dev);
-    json_builder_end_array(b);
+    json_end_array(b);
 }
 
 char *vm_metrics_json(struct vm *vm)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
+    struct json_writer *b = json_writer_new();
+    json_begin_object(b);
     vm_metrics_build(vm, b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return json_to_string(root, FALSE);
+    json_end_object(b);
+    return json_writer_finish(b);
 }
 
 /* ---- the periodic file ---- */

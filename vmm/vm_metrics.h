@@ -11,13 +11,13 @@
 
 #include <stdbool.h>
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "json.h"
 
 struct vm;
 
 /* Adds the members "timestamp", "vm", "vcpus" and "devices" to the object
- * @b is building. */
-void vm_metrics_build(struct vm *vm, JsonBuilder *b);
+ * @w is writing. */
+void vm_metrics_build(struct vm *vm, struct json_writer *w);
 
 /* The same as one JSON object on one line, without newline. Caller frees. */
 char *vm_metrics_json(struct vm *vm);

@@ -66,6 +66,14 @@ struct net_backend_ops {
     bool (*send)(struct net_backend *b, const struct iovec *iov, unsigned n);
     /* Stops calling the peer and frees everything (main thread). */
     void (*destroy)(struct net_backend *b);
+    /*
+     * Snapshots, optional (NULL: the back end has no state of its own).
+     * Main thread, devices quiesced. save() returns the back end's state
+     * as an opaque blob with its format version; load() takes one back
+     * before the VM runs, refusing a version it cannot read.
+     */
+    GBytes *(*save)(struct net_backend *b, uint32_t *version);
+    bool (*load)(struct net_backend *b, uint32_t version, GBytes *state, GError **errp);
 };
 
 struct net_backend {

@@ -314,9 +314,60 @@ static void slirp_destroy(struct net_backend *b)
     g_free(ns);
 }
 
+/*
+ * Snapshots: libslirp's own state (its DHCP leases, so the guest keeps its
+ * address when it renews; IP ids). Port forwards are configuration and
+ * come back from the machine description; TCP connections through slirp
+ * are host sockets and are not saved: to the guest they reset.
+ */
+static ssize_t state_write(const void *buf, size_t len, void *opaque)
+{
+    g_byte_array_append(opaque, buf, (guint)len);
+    return (ssize_t)len;
+}
+
+static GBytes *slirp_save(struct net_backend *b, uint32_t *version)
+{
+    GByteArray *out = g_byte_array_new();
+    slirp_state_save(of(b)->slirp, state_write, out);
+    *version = (uint32_t)slirp_state_version();
+    return g_byte_array_free_to_bytes(out);
+}
+
+struct state_reader {
+    const uint8_t *p;
+    size_t left;
+};
+
+static ssize_t state_read(void *buf, size_t len, void *opaque)
+{
+    struct state_reader *r = opaque;
+    if (len > r->left)
+        return -1;      /* truncated: slirp_state_load() fails */
+    memcpy(buf, r->p, len);
+    r->p += len;
+    r->left -= len;
+    return (ssize_t)len;
+}
+
+static bool slirp_load(struct net_backend *b, uint32_t version, GBytes *state, GError **errp)
+{
+    if (version > (uint32_t)slirp_state_version())
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "user network state version %u, this "
+                           "libslirp reads up to %d", version, slirp_state_version());
+    gsize len;
+    struct state_reader r = { .p = g_bytes_get_data(state, &len) };
+    r.left = len;
+    if (slirp_state_load(of(b)->slirp, (int)version, state_read, &r) < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "libslirp refused the user network state");
+    return true;
+}
+
 static const struct net_backend_ops slirp_ops = {
     .send = slirp_send,
     .destroy = slirp_destroy,
+    .save = slirp_save,
+    .load = slirp_load,
 };
 
 struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext *ctx,

@@ -418,7 +418,45 @@ static void net_save(struct virtio_dev *dev, struct snap_out *o)
     snap_begin(o, "net", SNAP_VERSION);
     snap_put_bytes(o, "mac", net->config.mac, sizeof(net->config.mac));
     snap_put_u32(o, "rx-held", net->rx_n);
+    if (net->backend->ops->save) {
+        uint32_t version;
+        g_autoptr(GBytes) state = net->backend->ops->save(net->backend, &version);
+        gsize len;
+        const void *data = g_bytes_get_data(state, &len);
+        snap_begin(o, "backend", SNAP_VERSION);
+        snap_put_str(o, "kind", net->backend->kind);
+        snap_put_u32(o, "state-version", version);
+        snap_put_bytes(o, "state", data, len);
+        snap_end(o);
+    }
     snap_end(o);
+}
+
+/* The back end's own state, when the snapshot has it and the back end is
+ * of the same kind (a user network's state means nothing to a TAP one). */
+static bool backend_load(struct virtio_net *net, const struct snap_in *n, GError **errp)
+{
+    struct snap_in b;
+    if (!snap_has_child(n, "backend"))
+        return true;
+    if (!snap_child(n, "backend", SNAP_VERSION, &b, NULL, errp))
+        return false;
+    const char *kind = snap_get_str(&b, "kind", errp);
+    if (!kind)
+        return false;
+    if (strcmp(kind, net->backend->kind) != 0 || !net->backend->ops->load)
+        return true;
+    uint32_t version;
+    size_t len;
+    const void *data = NULL;
+    if (!snap_get_u32(&b, "state-version", &version, errp) ||
+        !(data = snap_get_blob(&b, "state", &len, errp)))
+        return false;
+    g_autoptr(GBytes) state = g_bytes_new_static(data, len);
+    g_autoptr(GError) err = NULL;
+    if (!net->backend->ops->load(net->backend, version, state, &err))
+        return snap_bad(&b, "state", errp, "%s", err->message);
+    return true;
 }
 
 static bool net_load(struct virtio_dev *dev, const struct snap_in *parent, GError **errp)
@@ -437,6 +475,8 @@ static bool net_load(struct virtio_dev *dev, const struct snap_in *parent, GErro
     if (held > VIRTIO_NET_QUEUE_SIZE || (held && (!q->ready || held > q->size)))
         return snap_bad(&n, "rx-held", errp, "%u chains held, the queue cannot have them",
                         held);
+    if (!backend_load(net, &n, errp))
+        return false;
     for (uint32_t i = 0; i < held; i++)
         virtq_unpop(q);
     return true;

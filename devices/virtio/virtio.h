@@ -81,6 +81,14 @@ struct virtio_dev {
     unsigned n_queues;
     uint16_t queue_max;
     const struct virtio_dev_ops *ops;
+    /*
+     * Longest the transport's I/O thread may busy-poll a queue for more
+     * buffers after serving it, instead of sleeping until the driver's
+     * next notification (0: never poll). The transport adapts the actual
+     * time to how soon buffers come (mmio.c), so an idle guest costs at
+     * most this much CPU after its last request.
+     */
+    uint32_t poll_max_ns;
 
     /* Set by the transport. */
     uint64_t driver_features;

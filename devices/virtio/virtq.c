@@ -196,7 +196,7 @@ int virtq_pop(struct virtq *q, struct virtq_elem *elem, GError **errp)
         i = d.next;
     }
     q->last_avail++;
-    if (q->event_idx)
+    if (q->event_idx && !q->notify_off)
         __atomic_store_n(avail_event(q), q->last_avail, __ATOMIC_RELEASE);
     return 1;
 }
@@ -251,14 +251,29 @@ void virtq_set_notification(struct virtq *q, bool enable)
 {
     if (!q->ready)
         return;
+    q->notify_off = !enable;
     if (q->event_idx) {
-        if (enable)
-            __atomic_store_n(avail_event(q), q->last_avail, __ATOMIC_RELEASE);
+        /* 2.7.10: the driver notifies when its avail index moves past
+         * avail_event; one slot behind what we took, it has passed it. */
+        uint16_t event = enable ? q->last_avail : (uint16_t)(q->last_avail - 1);
+        __atomic_store_n(avail_event(q), event, __ATOMIC_RELEASE);
     } else {
         uint16_t f = enable ? 0 : VIRTQ_USED_F_NO_NOTIFY;
         __atomic_store_n(&q->used->flags, f, __ATOMIC_RELEASE);
     }
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void virtq_peek_init(const struct virtq *q, struct virtq_peek *p)
+{
+    p->avail_idx = &q->avail->idx;
+    p->last_avail = q->last_avail;
+}
+
+bool virtq_peek_has_work(const struct virtq_peek *p)
+{
+    /* Relaxed: only a hint; virtq_pop() reads the index again with acquire. */
+    return __atomic_load_n(p->avail_idx, __ATOMIC_RELAXED) != p->last_avail;
 }
 
 void virtq_save(const struct virtq *q, struct virtq_state *st)

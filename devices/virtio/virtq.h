@@ -51,6 +51,7 @@ struct virtq {
     uint16_t used_idx;          /* next used ring slot to fill */
     uint16_t signalled_used;    /* used_idx when we last notified */
     bool signalled_valid;
+    bool notify_off;            /* virtq_set_notification(false) in force */
 };
 
 struct virtq_elem {
@@ -93,11 +94,35 @@ void virtq_flush(struct virtq *q, unsigned n);
 /* True if the driver wants an interrupt for what was pushed since the last one. */
 bool virtq_should_notify(struct virtq *q);
 
-/* Tells the driver whether to notify us (no-op with EVENT_IDX: avail_event is kept). */
+/*
+ * Tells the driver whether to notify us (2.7.10). Off: VIRTQ_USED_F_NO_NOTIFY,
+ * or with EVENT_IDX an avail_event the driver has already passed (and
+ * virtq_pop() stops moving it), so it does not notify until the index
+ * wraps. On: flags 0, or avail_event = the next slot we will take. Either
+ * way a full fence follows, so a caller that turns notifications on and
+ * then finds the ring empty (virtq_has_work) cannot miss a buffer: the
+ * driver either saw them on, or its buffer is already in the ring.
+ */
 void virtq_set_notification(struct virtq *q, bool enable);
 
 /* True if the driver made buffers available that we have not popped. */
 bool virtq_has_work(struct virtq *q);
+
+/*
+ * A look at the avail index that needs no lock, for a thread that
+ * busy-polls a queue while another thread may reset it: virtq_peek_init()
+ * (with the queue's lock held, queue ready) records where the driver's
+ * index lives and how far we took it; virtq_peek_has_work() then reads
+ * only that guest RAM word, so a reset meanwhile makes it a stale hint,
+ * never a bad access. The caller takes the lock again before using the
+ * queue (virtq_pop etc.).
+ */
+struct virtq_peek {
+    const uint16_t *avail_idx;
+    uint16_t last_avail;
+};
+void virtq_peek_init(const struct virtq *q, struct virtq_peek *p);
+bool virtq_peek_has_work(const struct virtq_peek *p);
 
 /* Ring state for snapshots; load validates against the ring in memory. */
 struct virtq_state {

@@ -5,6 +5,8 @@
  * guest's #BP handler with RIP after the instruction, FWAIT must be a no-op.
  * With --pvm off on a PVM host, kvmkit must instead stop with
  * "could not emulate" and exit 1.
+ * It also reports whether KVM's CPUID offers the PV features whose guest
+ * side is VMCALL (never completes at CPL0 there): kvmkit hides them.
  */
 #include "lib.h"
 
@@ -70,12 +72,34 @@ static void set_gate(unsigned vector, void (*fn)(void))
     };
 }
 
+/* KVM_CPUID_FEATURES (0x40000001) EAX: PV_UNHALT, PV_SEND_IPI, PV_SCHED_YIELD. */
+#define KVM_HYPERCALL_FEATURES ((1u << 7) | (1u << 11) | (1u << 13))
+
+static void report_kvm_hypercall_features(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+    if (b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d || a < 0x40000001) {  /* "KVMKVMKVM" */
+        serial_puts("KVMKIT-KVM-HYPERCALLS none\n");
+        return;
+    }
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000001), "c"(0));
+    if ((a & KVM_HYPERCALL_FEATURES) == 0) {
+        serial_puts("KVMKIT-KVM-HYPERCALLS hidden\n");
+        return;
+    }
+    serial_puts("KVMKIT-KVM-HYPERCALLS offered=");
+    serial_put_hex(a & KVM_HYPERCALL_FEATURES);
+    serial_puts("\n");
+}
+
 void payload_main(const void *boot_params)
 {
     struct idtr idtr = { sizeof(idt) - 1, (uint64_t)idt };
     uint64_t after_int3;
     (void)boot_params;
 
+    report_kvm_hypercall_features();
     set_gate(VECTOR_BP, bp_stub);
     __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
 

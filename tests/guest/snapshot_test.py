@@ -14,6 +14,10 @@ n=K" forever) with a control socket, and then, per CASE:
   running  snapshot while running, SIGKILL, restore: every CPU's first
            count after the restore follows a count the first process had
            already printed (no restart from 0), and counts keep rising.
+  resave   pause, snapshot, SIGKILL; restore --paused (the guest must not
+           run), snapshot again: the memory files are byte-identical (the
+           save of a restored guest, whose RAM maps the old file); restore
+           that and the counts go on without a gap.
   refuse   damaged snapshots are refused with exit 2 and a reason, and the
            VM does not start: a flipped byte (checksum), a truncated state
            file, a memory file of the wrong size, a disk image whose size
@@ -169,6 +173,50 @@ def case_running(a, tmp):
         log(f"cpu {cpu}: restored from n={ns[0]} (first run reached {first[cpu][-1]})")
 
 
+def mem_file(snap):
+    d, base = os.path.split(snap)
+    mems = [f for f in os.listdir(d) if f.startswith(base + ".") and f.endswith(".mem")]
+    if len(mems) != 1:
+        raise Fail(f"expected one memory file for {snap}, found {mems}")
+    return os.path.join(d, mems[0])
+
+
+def case_resave(a, tmp):
+    vm, sock = boot(a, tmp)
+    ctl(a, sock, "pause")
+    before = vm.text()
+    os.mkdir(os.path.join(tmp, "s1"))
+    os.mkdir(os.path.join(tmp, "s2"))
+    snap1, snap2 = os.path.join(tmp, "s1", "snap"), os.path.join(tmp, "s2", "snap")
+    ctl(a, sock, "snapshot", snap1)
+    vm.kill()
+    # Restored paused, the guest runs no instruction: saved again, its
+    # memory (now a private mapping of snap1's memory file, partly holes)
+    # must come out byte for byte the same.
+    sock2 = os.path.join(tmp, "ctl2.sock")
+    rv = Kvmkit(a, tmp, "restored-paused", ["restore", snap1, "--paused", "--control", sock2])
+    wait_for(lambda: os.path.exists(sock2), 30, "the restored VM's control socket")
+    if '"state":"paused"' not in ctl(a, sock2, "status").stdout:
+        raise Fail("restore --paused: the VM is not paused")
+    time.sleep(0.3)
+    if rv.text():
+        raise Fail(f"restore --paused: the guest printed {rv.text()[:80]!r}")
+    ctl(a, sock2, "snapshot", snap2)
+    rv.kill()
+    m1, m2 = mem_file(snap1), mem_file(snap2)
+    with open(m1, "rb") as f1, open(m2, "rb") as f2:
+        if f1.read() != f2.read():
+            raise Fail(f"{m2} differs from {m1}")
+    log(f"saved again from the restored VM: memory file identical "
+        f"({os.stat(m2).st_blocks * 512} bytes allocated of {os.path.getsize(m2)})")
+    rv2 = Kvmkit(a, tmp, "restored", ["restore", snap2])
+    last = {c: ns[-1] for c, ns in counts(before).items()}
+    wait_for(lambda: all(counts(rv2.text()).get(c, [-1])[-1] >= last[c] + 3 for c in last),
+             60, "the VM restored from the second snapshot to count on")
+    rv2.kill()
+    check_sequence(before + rv2.text())
+
+
 def expect_refused(a, tmp, snap, why_re, what):
     cmd = [a.kvmkit, "restore", snap, "--serial-output", "none", "--set", "serial.input=none"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
@@ -275,9 +323,10 @@ def main():
     p.add_argument("--kvmkit", required=True)
     p.add_argument("--payload", required=True)
     p.add_argument("--cpus", type=int, default=1)
-    p.add_argument("case", choices=["paused", "running", "refuse"])
+    p.add_argument("case", choices=["paused", "running", "refuse", "resave"])
     a = p.parse_args()
-    case = {"paused": case_paused, "running": case_running, "refuse": case_refuse}[a.case]
+    case = {"paused": case_paused, "running": case_running, "refuse": case_refuse,
+            "resave": case_resave}[a.case]
     return run_in_tmp("kvmkit-snap-", lambda tmp: case(a, tmp), f"{a.case}, {a.cpus} CPU(s)")
 
 

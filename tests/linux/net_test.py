@@ -35,13 +35,19 @@ import time
 
 SKIP = 77
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+import base  # noqa: E402
 
 # The initramfs has busybox but no udhcpc default script: the guest writes
 # one that applies the lease and prints it.
-DHCP = ("printf '#!/bin/sh\\n[ $1 = bound ] && ifconfig $interface $ip netmask $subnet "
-        "&& route add default gw $router && echo lease=$ip/$subnet gw=$router dns=$dns\\n' "
-        ">/tmp/d; chmod +x /tmp/d; ifconfig lo up; ifconfig eth0 up; "
-        "udhcpc -i eth0 -q -n -t 10 -T 3 -s /tmp/d")
+def dhcp(ifname):
+    return ("printf '#!/bin/sh\\n[ $1 = bound ] && ifconfig $interface $ip netmask $subnet "
+            "&& route add default gw $router && echo lease=$ip/$subnet gw=$router dns=$dns\\n' "
+            f">/tmp/d; chmod +x /tmp/d; ifconfig lo up; ifconfig {ifname} up; "
+            f"udhcpc -i {ifname} -q -n -t 10 -T 3 -s /tmp/d")
+
+
+DHCP = dhcp("eth0")
 
 
 def default_guest_dir():
@@ -59,15 +65,23 @@ def free_port():
 
 class Guest:
     """One boot of the guest running @cmd; on_line(text) sees each line of
-    output (from the reader thread) as it arrives."""
+    output (from the reader thread) as it arrives. With @restore_args (a
+    list) and $KVMKIT_LINUX_BASE set, the Linux tier's booted base is
+    restored with them instead (its NIC net0 is eth0) and @cmd typed into
+    its shell (tests/linux/base.py)."""
 
-    def __init__(self, a, cmd, kvmkit_args, on_line=None):
+    def __init__(self, a, cmd, kvmkit_args, on_line=None, restore_args=None):
         kernel = os.path.join(a.guest_dir, "vmlinux")
         initrd = os.path.join(a.guest_dir, "initramfs.cpio")
         self.missing = [f for f in (kernel, initrd) if not os.path.exists(f)]
         self.argv = [a.kvmkit, "run", "--kernel", kernel, "--initrd", initrd,
                      "--memory", "256M", "--append",
                      f'console=ttyS0 reboot=k panic=-1 -- "{cmd}"'] + kvmkit_args
+        self.typed = None
+        if restore_args is not None and base.base_dir() and not self.missing:
+            snap = base.ensure(a.kvmkit, a.guest_dir)
+            self.argv = base.restore_argv(a.kvmkit, snap, restore_args)
+            self.typed = (base.command_line(cmd) + "\n").encode()
         self.on_line = on_line
         self.lines = []
         self.start = None
@@ -76,8 +90,13 @@ class Guest:
         print("command:", shlex.join(self.argv), flush=True)
         self.start = time.monotonic()
         # KVMKIT_DEBUG: kvmkit prints each NIC's packet and drop counters at exit
-        p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, env=dict(os.environ, KVMKIT_DEBUG="1"))
+        p = subprocess.Popen(self.argv, stdin=subprocess.PIPE if self.typed else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env=dict(os.environ, KVMKIT_DEBUG="1"))
+        if self.typed:
+            print(f"[{self.elapsed():7.1f}s] (typing {self.typed!r})", flush=True)
+            p.stdin.write(self.typed)
+            p.stdin.flush()
         timer = threading.Timer(timeout, p.kill)
         timer.start()
         for raw in p.stdout:
@@ -140,7 +159,7 @@ def dhcp_wget(a):
         print(f"host: serving page.bin ({len(data)} bytes, sha256 {want}) on 127.0.0.1:{port}")
         cmd = (f"{DHCP} && wget -q -O /tmp/p http://10.0.2.2:{port}/page.bin && "
                "sha256sum /tmp/p && cat /sys/class/net/eth0/address")
-        g = Guest(a, cmd, ["--net", "user"])
+        g = Guest(a, cmd, ["--net", "user"], restore_args=[])
         if g.missing:
             print(f"SKIP: {g.missing[0]} missing; build it with: bash firmware/linux/build-guest.sh")
             return SKIP
@@ -200,7 +219,11 @@ def transfer_through_forwards(a, size, restrict=False):
           f"127.0.0.1:{p_out} -> :5001", flush=True)
     # "ready" once /proc/net/tcp lists the port (5000 = 0x1388) as LISTEN (0A)
     listening = "until grep -q ':{} 00000000:0000 0A' /proc/net/tcp; do sleep 1; done"
-    cmd = (f"{DHCP} || exit 1; (nc -l -p 5000 </dev/null >/tmp/f; echo nc-in-done) & "
+    # From the booted base: its NIC net1 (eth1) is restrict = on, mtu 65520.
+    from_base = bool(base.base_dir()) and restrict and a.mtu == 65520
+    fwds = f"tcp:127.0.0.1:{p_in}-:5000;tcp:127.0.0.1:{p_out}-:5001"
+    cmd = (f"{dhcp('eth1' if from_base else 'eth0')} || exit 1; "
+           "(nc -l -p 5000 </dev/null >/tmp/f; echo nc-in-done) & "
            f"{listening.format('1388')}; echo nc-in-ready; wait; sha256sum /tmp/f; "
            f"(head -c {back_size} /tmp/f | nc -l -p 5001; echo nc-out-done) & "
            f"{listening.format('1389')}; echo nc-out-ready; wait")
@@ -240,7 +263,8 @@ def transfer_through_forwards(a, size, restrict=False):
         fwd += ",restrict=on"
     if a.mtu:
         fwd += f",mtu={a.mtu}"
-    g = Guest(a, cmd, ["--net", fwd], on_line)
+    g = Guest(a, cmd, ["--net", fwd], on_line,
+              restore_args=["--set", "net.net1.hostfwd=" + fwds] if from_base else None)
     if g.missing:
         return None, g
     rc, timed_out = g.run(a.timeout)

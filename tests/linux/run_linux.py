@@ -7,6 +7,11 @@ that kvmkit exits 0 after the guest reboots. Without --cmd, /init starts an
 interactive shell on the console instead: --input lines are typed into
 kvmkit's stdin once the output matches --input-after.
 
+With --from-base and $KVMKIT_LINUX_BASE set, the guest is not booted: the
+Linux tier's booted base (tests/linux/base.py) is restored with the extra
+arguments (host-side keys such as disk.rw.path) and --cmd is typed into its
+shell, between the same markers init prints, followed by a reboot.
+
 Prints the exact kvmkit command, guest output as it arrives (with elapsed
 seconds), and the total boot-to-exit time. Exit 77 = skipped."""
 import argparse
@@ -40,6 +45,8 @@ def main():
     ap.add_argument("--append", default="console=ttyS0 reboot=k panic=-1",
                     help="kernel options before the command")
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--from-base", action="store_true",
+                    help="restore the booted base instead of booting (if $KVMKIT_LINUX_BASE)")
     ap.add_argument("kvmkit_args", nargs="*", help="extra arguments for kvmkit run")
     a = ap.parse_args()
 
@@ -50,16 +57,34 @@ def main():
             print(f"SKIP: {f} missing; build it with: bash firmware/linux/build-guest.sh")
             return SKIP
 
-    # The kernel's parser keeps a double-quoted argument whole.
-    cmdline = f'{a.append} -- "{a.cmd}"' if a.cmd else a.append
-    argv = [a.kvmkit, "run", "--kernel", kernel, "--initrd", initrd,
-            "--append", cmdline] + a.kvmkit_args
+    snap = None
+    if a.from_base:
+        import base
+        try:
+            snap = base.ensure(a.kvmkit, a.guest_dir)
+        except base.Fail as e:
+            print(f"FAIL: making the booted base: {e}")
+            return 1
+    if snap:
+        argv = base.restore_argv(a.kvmkit, snap, a.kvmkit_args)
+        a.input = ([base.command_line(a.cmd)] if a.cmd else []) + a.input
+        a.input_after = ""      # the prompt was printed before the save
+    else:
+        # The kernel's parser keeps a double-quoted argument whole.
+        cmdline = f'{a.append} -- "{a.cmd}"' if a.cmd else a.append
+        argv = [a.kvmkit, "run", "--kernel", kernel, "--initrd", initrd,
+                "--append", cmdline] + a.kvmkit_args
     print("command:", shlex.join(argv), flush=True)
 
     start = time.monotonic()
     typed = "".join(line + "\n" for line in a.input).encode()
     p = subprocess.Popen(argv, stdin=subprocess.PIPE if typed else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if typed and not a.input_after:
+        print(f"[{time.monotonic() - start:7.1f}s] (typing {typed!r})", flush=True)
+        p.stdin.write(typed)
+        p.stdin.flush()
+        typed = b""
     out = bytearray()
     line = bytearray()
     timed_out = False

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the instruction classification in vmm/x86/pvm.c. */
+/* Unit tests for the instruction classification and CPUID changes in
+ * vmm/x86/pvm.c. */
 #include "x86/pvm.h"
 
 #include <check.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -110,6 +112,25 @@ START_TEST(test_cmdline_options)
 }
 END_TEST
 
+/* KVM PV features with a hypercall behind them go; the others stay. */
+START_TEST(test_cpuid_hides_hypercall_features)
+{
+    struct kvm_cpuid_entry2 kvm = { .function = 0x40000001, .eax = 0x01007efb };
+    x86_pvm_adjust_cpuid(&kvm);
+    /* bits 7 (PV_UNHALT), 11 (PV_SEND_IPI), 13 (PV_SCHED_YIELD) cleared */
+    ck_assert_uint_eq(kvm.eax, 0x0100567b);
+
+    struct kvm_cpuid_entry2 leaf1 = { .function = 1, .ecx = 0xffffffff, .edx = 0x1234 };
+    x86_pvm_adjust_cpuid(&leaf1);
+    ck_assert_uint_eq(leaf1.ecx, 0xffffffffu & ~(1u << 13));   /* CX16 */
+    ck_assert_uint_eq(leaf1.edx, 0x1234);
+
+    struct kvm_cpuid_entry2 other = { .function = 7, .eax = 1, .ebx = 2, .ecx = 3, .edx = 4 };
+    x86_pvm_adjust_cpuid(&other);
+    ck_assert_uint_eq(other.eax + other.ebx + other.ecx + other.edx, 10);
+}
+END_TEST
+
 static Suite *pvm_suite(void)
 {
     Suite *s = suite_create("pvm");
@@ -122,6 +143,9 @@ static Suite *pvm_suite(void)
     tcase_add_test(tc, test_unknown);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_cmdline_options);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("cpuid");
+    tcase_add_test(tc, test_cpuid_hides_hypercall_features);
     suite_add_tcase(s, tc);
     return s;
 }

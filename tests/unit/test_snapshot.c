@@ -362,6 +362,58 @@ START_TEST(test_config_ini_round_trip)
 }
 END_TEST
 
+/* A restore's own [disk "NAME"] path / [net "NAME"] hostfwd go onto the
+ * snapshot's disk / NIC of that name; a name the snapshot lacks is refused. */
+START_TEST(test_config_copy_instance_keys)
+{
+    struct vm_config saved, user;
+    GError *err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("kvmkit-snap-XXXXXX", NULL);
+    g_autofree char *d1 = g_build_filename(dir, "a.img", NULL);
+    g_autofree char *d2 = g_build_filename(dir, "b.img", NULL);
+    g_autofree char *moved = g_build_filename(dir, "moved.img", NULL);
+    ck_assert(g_file_set_contents(d1, "", 0, NULL));
+    ck_assert(g_file_set_contents(d2, "", 0, NULL));
+    ck_assert(g_file_set_contents(moved, "", 0, NULL));
+    config_init(&saved);
+    ck_assert(config_set(&saved, NULL, "disk \"a\"", "path", d1, NULL, &err));
+    ck_assert(config_set(&saved, NULL, "disk \"b\"", "path", d2, NULL, &err));
+    ck_assert(config_set(&saved, NULL, "disk \"b\"", "readonly", "true", NULL, &err));
+    ck_assert(config_set(&saved, NULL, "net \"n0\"", "hostfwd", "tcp:127.0.0.1:2000-:22",
+                         NULL, &err));
+    static const char *const which[] = { "disk.path", "net.hostfwd", NULL };
+
+    config_init(&user);
+    ck_assert(config_set(&user, NULL, "disk \"b\"", "path", moved, NULL, &err));
+    ck_assert(config_set(&user, NULL, "net \"n0\"", "hostfwd", "tcp:127.0.0.1:3000-:22",
+                         NULL, &err));
+    ck_assert_msg(config_copy_keys(&saved, &user, which, &err), "%s", err ? err->message : "");
+    ck_assert_uint_eq(saved.disks->len, 2);
+    const struct config_disk *a = g_ptr_array_index(saved.disks, 0);
+    const struct config_disk *b = g_ptr_array_index(saved.disks, 1);
+    ck_assert_str_eq(a->path, d1);          /* not named by the user: kept */
+    ck_assert_str_eq(b->path, moved);
+    ck_assert(b->readonly);                 /* guest-visible: the snapshot's */
+    const struct config_net *n = g_ptr_array_index(saved.nets, 0);
+    ck_assert_str_eq(n->hostfwd, "tcp:127.0.0.1:3000-:22");
+    config_clear(&user);
+
+    config_init(&user);
+    ck_assert(config_set(&user, NULL, "disk \"c\"", "path", moved, NULL, &err));
+    ck_assert(!config_copy_keys(&saved, &user, which, &err));
+    ck_assert_msg(strstr(err->message, "[disk \"c\"]") && strstr(err->message, "\"a\", \"b\""),
+                  "%s", err->message);
+    ck_assert_uint_eq(saved.disks->len, 2); /* nothing added */
+    g_clear_error(&err);
+    config_clear(&user);
+    config_clear(&saved);
+    unlink(d1);
+    unlink(d2);
+    unlink(moved);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -377,6 +429,7 @@ static Suite *snapshot_suite(void)
     tcase_add_test(tc, test_i8042_round_trip);
     tcase_add_test(tc, test_rtc_round_trip);
     tcase_add_test(tc, test_config_ini_round_trip);
+    tcase_add_test(tc, test_config_copy_instance_keys);
     suite_add_tcase(s, tc);
     return s;
 }

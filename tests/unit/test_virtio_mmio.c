@@ -56,6 +56,7 @@ enum fake_mode {
     MODE_BREAK,         /* declare the device broken, twice */
     MODE_SCHEDULE,      /* schedule a function from the I/O thread */
     MODE_NOTIFY_OTHER,  /* notify the other queue, whatever state it is in */
+    MODE_SERVE_REFILL,  /* serve, then make one more buffer available (no kick) */
 };
 
 struct fake_dev {
@@ -66,6 +67,10 @@ struct fake_dev {
     unsigned activations, resets;
     unsigned notified[32], n_notified;
     bool notify_off_io_thread;
+    /* MODE_SERVE_REFILL: buffers still to make available, and the device
+     * area's flags and avail_event at each queue_notify() call. */
+    unsigned refills;
+    uint16_t used_flags_seen[32], avail_event_seen[32];
     unsigned pushed;
     unsigned scheduled_runs;
     bool scheduled_off_io_thread;
@@ -119,11 +124,18 @@ static void fake_scheduled(struct virtio_dev *dev, void *data)
         f->scheduled_off_io_thread = true;
 }
 
+static void make_available(unsigned i, uint16_t head);
+static uint16_t rd16(uint64_t gpa);
+static uint64_t used_gpa(unsigned i);
+
 static void fake_queue_notify(struct virtio_dev *dev, unsigned queue)
 {
     struct fake_dev *f = (struct fake_dev *)dev;
-    if (f->n_notified < G_N_ELEMENTS(f->notified))
+    if (f->n_notified < G_N_ELEMENTS(f->notified)) {
+        f->used_flags_seen[f->n_notified] = rd16(used_gpa(queue));
+        f->avail_event_seen[f->n_notified] = rd16(used_gpa(queue) + 4 + 8 * QNUM);
         f->notified[f->n_notified++] = queue;
+    }
     if (pthread_equal(pthread_self(), f->main_thread))
         f->notify_off_io_thread = true;
     f->io_thread = pthread_self();
@@ -131,7 +143,8 @@ static void fake_queue_notify(struct virtio_dev *dev, unsigned queue)
     switch (f->mode) {
     case MODE_RECORD:
         break;
-    case MODE_SERVE: {
+    case MODE_SERVE:
+    case MODE_SERVE_REFILL: {
         static struct virtq_elem elem;
         struct virtq *q = virtio_dev_queue(dev, queue);
         GError *err = NULL;
@@ -148,6 +161,10 @@ static void fake_queue_notify(struct virtio_dev *dev, unsigned queue)
         f->pushed += n;
         if (n)
             virtio_dev_notify(dev, queue);
+        if (f->mode == MODE_SERVE_REFILL && f->refills) {
+            f->refills--;
+            make_available(queue, 1);
+        }
         break;
     }
     case MODE_BREAK:
@@ -877,6 +894,70 @@ START_TEST(test_schedule_right_after_new)
 }
 END_TEST
 
+/* A transport whose device polls for up to @poll_max_ns. */
+static void recreate_polling(uint32_t poll_max_ns)
+{
+    g_autoptr(GError) err = NULL;
+    virtio_mmio_free(t);
+    fake.vdev.poll_max_ns = poll_max_ns;
+    struct virtio_mmio_irq irq = { .trigger = irq_trigger, .opaque = &irqs };
+    t = virtio_mmio_new(&fake.vdev, &mem, irq, &err);
+    ck_assert_msg(t != NULL, "virtio_mmio_new: %s", err ? err->message : "?");
+}
+
+/* One buffer and one kick on queue 0; the fake device then makes another
+ * buffer available each time it has served, @refills times, as a driver
+ * does that sees the last one used. */
+static void kick_refilling(uint64_t features, unsigned refills)
+{
+    fake.mode = MODE_SERVE_REFILL;
+    driver_init(features, 1);
+    fake.refills = refills;
+    make_available(0, 0);
+    kick(0);
+}
+
+START_TEST(test_poll)
+{
+    /* A window of up to 1 s: every wait here is shorter, so it only grows. */
+    recreate_polling(1000000000u);
+    kick_refilling(F(VIRTIO_F_VERSION_1), 5);
+    ck_assert_uint_eq(fake.n_notified, 6);
+    ck_assert_uint_eq(used_idx(0), 6);
+    /* Served from the poll loop, with the driver's notifications off. */
+    ck_assert_uint_eq(fake.used_flags_seen[0], 0);
+    for (unsigned i = 1; i < 6; i++)
+        ck_assert_uint_eq(fake.used_flags_seen[i], VIRTQ_USED_F_NO_NOTIFY);
+    /* The window ended empty: notifications are on again. */
+    ck_assert_uint_eq(rd16(used_gpa(0)), 0);
+}
+END_TEST
+
+START_TEST(test_no_poll)
+{
+    /* Without polling, a buffer made available without a kick waits for one. */
+    kick_refilling(F(VIRTIO_F_VERSION_1), 1);
+    ck_assert_uint_eq(fake.n_notified, 1);
+    ck_assert_uint_eq(used_idx(0), 1);
+    kick(0);
+    ck_assert_uint_eq(used_idx(0), 2);
+}
+END_TEST
+
+START_TEST(test_poll_event_idx)
+{
+    recreate_polling(1000000000u);
+    kick_refilling(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_EVENT_IDX), 3);
+    ck_assert_uint_eq(used_idx(0), 4);
+    /* While polling, avail_event is one behind what the device took (2.7.10:
+     * the driver has passed it, so it does not notify)... */
+    for (unsigned i = 1; i < 4; i++)
+        ck_assert_uint_eq(fake.avail_event_seen[i], i - 1);
+    /* ...and afterwards the next slot it will take. */
+    ck_assert_uint_eq(rd16(used_gpa(0) + 4 + 8 * QNUM), 4);
+}
+END_TEST
+
 START_TEST(test_sync_after_many_notifies)
 {
     /* Notifications on several queues back to back, then one sync. */
@@ -941,6 +1022,9 @@ static Suite *virtio_mmio_suite(void)
     tcase_add_test(tc, test_schedule);
     tcase_add_test(tc, test_schedule_right_after_new);
     tcase_add_test(tc, test_sync_after_many_notifies);
+    tcase_add_test(tc, test_poll);
+    tcase_add_test(tc, test_no_poll);
+    tcase_add_test(tc, test_poll_event_idx);
     tcase_add_test(tc, test_free_stops_io_thread);
     suite_add_tcase(s, tc);
     return s;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmio.h"
+#include "snap.h"
 
 enum {
     REG_DRIVER_FEATURES = 0x020, REG_DRIVER_FEATURES_SEL = 0x024,
@@ -627,6 +628,136 @@ START_TEST(test_reset_drops_pending)
 }
 END_TEST
 
+/* ---- snapshots: the back end's own state rides along in the NIC's node ---- */
+
+struct stateful_be {
+    struct fake_be f;
+    const char *state;          /* what save() returns */
+    bool refuse;                /* load() fails */
+    GBytes *loaded;             /* what load() got */
+    uint32_t loaded_version;
+};
+
+static GBytes *stateful_save(struct net_backend *b, uint32_t *version)
+{
+    struct stateful_be *s = (struct stateful_be *)b;
+    *version = 7;
+    return g_bytes_new(s->state, strlen(s->state));
+}
+
+static bool stateful_load(struct net_backend *b, uint32_t version, GBytes *state, GError **errp)
+{
+    struct stateful_be *s = (struct stateful_be *)b;
+    if (s->refuse) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL, "state refused");
+        return false;
+    }
+    s->loaded_version = version;
+    gsize len;
+    const void *d = g_bytes_get_data(state, &len);
+    s->loaded = g_bytes_new(d, len);        /* @state points into the blob */
+    return true;
+}
+
+static void stateful_destroy(struct net_backend *b)
+{
+    struct stateful_be *s = (struct stateful_be *)b;
+    if (s->loaded)
+        g_bytes_unref(s->loaded);
+    g_ptr_array_unref(s->f.sent);
+    g_free(s);
+}
+
+static const struct net_backend_ops stateful_ops = {
+    .send = fake_send, .destroy = stateful_destroy,
+    .save = stateful_save, .load = stateful_load,
+};
+
+static struct stateful_be *stateful_new(const char *kind, const char *state)
+{
+    struct stateful_be *s = g_new0(struct stateful_be, 1);
+    s->f.be.ops = &stateful_ops;
+    s->f.be.kind = kind;
+    s->f.sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+    s->state = state;
+    return s;
+}
+
+static struct virtio_net *loaded_net;
+static struct virtio_mmio *loaded_t;
+
+/* Frees the NIC save_and_load() made (and with it its back end). */
+static void free_loaded(void)
+{
+    virtio_mmio_free(loaded_t);
+    virtio_net_free(loaded_net);
+}
+
+/* Saves a NIC whose back end has @state and loads the blob into a new NIC
+ * over @into (which the NIC owns: free_loaded() frees it). */
+static bool save_and_load(const char *state, struct stateful_be *into, GError **errp)
+{
+    struct stateful_be *src = stateful_new("fake", state);
+    struct virtio_net *n1 = virtio_net_new("eth0", test_mac, 1500, &src->f.be);
+    struct virtio_mmio_irq irq = { .trigger = irq_trigger, .opaque = &irqs };
+    struct virtio_mmio *t1 = virtio_mmio_new(virtio_net_dev(n1), &mem, irq, NULL);
+    struct snap_out *o = snap_out_new();
+    virtio_mmio_save(t1, o, "nic");
+    size_t len;
+    void *blob = snap_out_finish(o, &len, NULL);
+    ck_assert(blob);
+    snap_out_free(o);
+    virtio_mmio_free(t1);
+    virtio_net_free(n1);
+
+    loaded_net = virtio_net_new("eth0", test_mac, 1500, &into->f.be);
+    loaded_t = virtio_mmio_new(virtio_net_dev(loaded_net), &mem, irq, NULL);
+    struct snap_in root;
+    ck_assert(snap_in_root(blob, len, &root, NULL));
+    bool ok = virtio_mmio_load(loaded_t, &root, "nic", errp);
+    g_free(blob);
+    return ok;
+}
+
+START_TEST(test_snapshot_backend_state_round_trip)
+{
+    struct stateful_be *dst = stateful_new("fake", "unused");
+    GError *err = NULL;
+    ck_assert_msg(save_and_load("leases:10.0.2.15", dst, &err), "%s", err ? err->message : "");
+    ck_assert(dst->loaded);
+    ck_assert_uint_eq(dst->loaded_version, 7);
+    gsize len;
+    const char *d = g_bytes_get_data(dst->loaded, &len);
+    ck_assert_uint_eq(len, strlen("leases:10.0.2.15"));
+    ck_assert(memcmp(d, "leases:10.0.2.15", len) == 0);
+    free_loaded();
+}
+END_TEST
+
+START_TEST(test_snapshot_backend_state_other_kind_ignored)
+{
+    struct stateful_be *dst = stateful_new("tap", "unused");
+    GError *err = NULL;
+    ck_assert_msg(save_and_load("x", dst, &err), "%s", err ? err->message : "");
+    ck_assert(!dst->loaded);
+    free_loaded();
+}
+END_TEST
+
+START_TEST(test_snapshot_backend_state_refused)
+{
+    struct stateful_be *dst = stateful_new("fake", "unused");
+    dst->refuse = true;
+    GError *err = NULL;
+    ck_assert(!save_and_load("x", dst, &err));
+    ck_assert(err);
+    ck_assert_msg(strstr(err->message, "backend") && strstr(err->message, "state refused"),
+                  "%s", err->message);
+    g_error_free(err);
+    free_loaded();
+}
+END_TEST
+
 START_TEST(test_csum_known_value)
 {
     /* RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2. */
@@ -660,6 +791,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_rx_before_driver_ok);
     tcase_add_test(tc, test_reset_drops_pending);
     tcase_add_test(tc, test_csum_known_value);
+    tcase_add_test(tc, test_snapshot_backend_state_round_trip);
+    tcase_add_test(tc, test_snapshot_backend_state_other_kind_ignored);
+    tcase_add_test(tc, test_snapshot_backend_state_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -666,6 +666,60 @@ START_TEST(test_set_notification)
 }
 END_TEST
 
+/* The driver's side of 2.7.10 with EVENT_IDX (Linux's vring_need_event):
+ * does moving avail idx from @old to @new cross avail_event? */
+static bool driver_would_notify(uint16_t old, uint16_t new)
+{
+    return (uint16_t)(new - avail_event() - 1) < (uint16_t)(new - old);
+}
+
+START_TEST(test_notification_off_event_idx)
+{
+    set_desc(DESC_GPA, 0, BUF_GPA, 8, 0, 0);
+    q.event_idx = true;
+    make_available(0);
+    assert_pop_ok();
+    ck_assert(driver_would_notify(1, 2));
+    /* Off: avail_event is one behind what we took, and popping leaves it
+     * there, so the driver does not notify for the next buffers. */
+    virtq_set_notification(&q, false);
+    ck_assert(!driver_would_notify(1, 2));
+    make_available(0);
+    make_available(0);
+    assert_pop_ok();
+    ck_assert(!driver_would_notify(3, 4));
+    assert_pop_ok();
+    ck_assert_uint_eq(avail_event(), 0);
+    /* On again: the next slot we will take. */
+    virtq_set_notification(&q, true);
+    ck_assert_uint_eq(avail_event(), 3);
+    ck_assert(driver_would_notify(3, 4));
+    make_available(0);
+    assert_pop_ok();
+    ck_assert_uint_eq(avail_event(), 4);
+}
+END_TEST
+
+START_TEST(test_peek)
+{
+    struct virtq_peek peek;
+    set_desc(DESC_GPA, 0, BUF_GPA, 8, 0, 0);
+    virtq_peek_init(&q, &peek);
+    ck_assert(!virtq_peek_has_work(&peek));
+    make_available(0);
+    ck_assert(virtq_peek_has_work(&peek));
+    assert_pop_ok();
+    /* A snapshot of the index: stale until taken again. */
+    ck_assert(virtq_peek_has_work(&peek));
+    virtq_peek_init(&q, &peek);
+    ck_assert(!virtq_peek_has_work(&peek));
+    /* A reset does not make the peek read outside guest RAM. */
+    make_available(0);
+    virtq_reset(&q, &mem);
+    ck_assert(virtq_peek_has_work(&peek));
+}
+END_TEST
+
 START_TEST(test_notify_not_ready)
 {
     /* A queue never started has no rings: nothing to read, nobody to tell. */
@@ -829,6 +883,8 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, test_notify_event_idx_wrap);
     tcase_add_test(tc, test_pop_event_idx_writes_avail_event);
     tcase_add_test(tc, test_set_notification);
+    tcase_add_test(tc, test_notification_off_event_idx);
+    tcase_add_test(tc, test_peek);
     tcase_add_test(tc, test_notify_not_ready);
     suite_add_tcase(s, tc);
 

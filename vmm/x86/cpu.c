@@ -8,6 +8,7 @@
 #include "error.h"
 #include "vm.h"
 #include "x86/layout.h"
+#include "x86/pvm.h"
 
 #define CPUID_MAX_ENTRIES 256
 
@@ -24,11 +25,10 @@ struct kvm_cpuid2 *x86_cpuid_supported(int kvm_fd, GError **errp)
     return c;
 }
 
-#define CPUID1_ECX_CX16       (1u << 13)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 
 bool x86_cpuid_setup(struct vcpu *vcpu, const struct kvm_cpuid2 *supported,
-                     bool hide_cx16, GError **errp)
+                     bool pvm, GError **errp)
 {
     size_t size = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
     g_autofree struct kvm_cpuid2 *c = g_memdup2(supported, size);
@@ -38,14 +38,14 @@ bool x86_cpuid_setup(struct vcpu *vcpu, const struct kvm_cpuid2 *supported,
         case 1:
             e->ebx = (e->ebx & 0x00ffffff) | (vcpu->id << 24);
             e->ecx |= CPUID1_ECX_HYPERVISOR;
-            if (hide_cx16)
-                e->ecx &= ~CPUID1_ECX_CX16;
             break;
         case 0xb:
         case 0x1f:
             e->edx = vcpu->id;   /* x2APIC id */
             break;
         }
+        if (pvm)
+            x86_pvm_adjust_cpuid(e);
     }
     if (vm_ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0) {
         g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_SET_CPUID2 (vCPU %u): %s",

@@ -19,10 +19,10 @@ struct kvm_cpuid2 *x86_cpuid_supported(int kvm_fd, GError **errp);
 
 /*
  * Sets @vcpu's CPUID from @supported with its APIC id filled in, the
- * hypervisor bit set and, when @hide_cx16, CMPXCHG16B hidden.
+ * hypervisor bit set and, when @pvm, x86_pvm_adjust_cpuid() applied.
  */
 bool x86_cpuid_setup(struct vcpu *vcpu, const struct kvm_cpuid2 *supported,
-                     bool hide_cx16, GError **errp);
+                     bool pvm, GError **errp);
 
 /* LAPIC LINT0 = ExtINT, LINT1 = NMI, as a PC BIOS leaves them. */
 bool x86_lapic_setup(struct vcpu *vcpu, GError **errp);

@@ -266,6 +266,7 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
             return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "[disk \"%s\"] path: %s", d->name,
                                err->message);
         struct virtio_blk *blk = virtio_blk_new(d->name, be);
+        virtio_blk_dev(blk)->poll_max_ns = d->poll_us * 1000u;
         if (!vm_add_virtio_mmio(vm, virtio_blk_dev(blk), free_blk, blk,
                                 X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE,
                                 gsis[i], errp))

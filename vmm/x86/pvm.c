@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
 
 #include "vm.h"
 #include "x86/cpu.h"
@@ -11,6 +12,38 @@
 bool x86_pvm_host_detected(void)
 {
     return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
+#define CPUID1_ECX_CX16 (1u << 13)
+
+/* KVM paravirtual features (Documentation/virt/kvm/x86/cpuid.rst) whose
+ * guest side is a hypercall: PV_UNHALT (KVM_HC_KICK_CPU, PV spinlocks),
+ * PV_SEND_IPI, PV_SCHED_YIELD. */
+#define KVM_HYPERCALL_FEATURES \
+    ((1u << KVM_FEATURE_PV_UNHALT) | (1u << KVM_FEATURE_PV_SEND_IPI) | \
+     (1u << KVM_FEATURE_PV_SCHED_YIELD))
+
+/*
+ * Measured on the PVM host (docs/platform.md; test guest-quirks):
+ *   CMPXCHG16B stops the guest (emulation failure) in SLUB;
+ *   VMCALL at CPL0 never completes: RIP stays on it for good (likely
+ *   KVM's emulator "fixing" the hypercall and re-executing it). Linux
+ *   sends every IPI through KVM_HC_SEND_IPI once it sees PV_SEND_IPI, so
+ *   with 2 vCPUs the first IPI hangs the sender. Hidden, Linux writes the
+ *   LAPIC's ICR, as on bare metal.
+ * Leaf 1 ECX bit CX16 and leaf 0x40000001 EAX are among the bits this host's
+ * KVM_SET_CPUID2 does change.
+ */
+void x86_pvm_adjust_cpuid(struct kvm_cpuid_entry2 *e)
+{
+    switch (e->function) {
+    case 1:
+        e->ecx &= ~CPUID1_ECX_CX16;
+        break;
+    case KVM_CPUID_FEATURES:
+        e->eax &= ~KVM_HYPERCALL_FEATURES;
+        break;
+    }
 }
 
 /*

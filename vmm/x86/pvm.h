@@ -9,7 +9,8 @@
  *  - the kernel command line gets options that keep Linux away from
  *    instructions the emulator refuses (XSAVE, CMPXCHG16B, CLAC/STAC, ...);
  *  - CMPXCHG16B is hidden in CPUID (one of the few bits KVM_SET_CPUID2
- *    changes there);
+ *    changes there), and so are the KVM PV features that make the guest
+ *    execute VMCALL (which never completes at CPL0 there);
  *  - a few emulation failures that are safe to finish are finished here
  *    (INT3, FWAIT); any other stops the VM with the instruction bytes.
  */
@@ -24,6 +25,11 @@ struct vcpu;
 
 /* True if this host's KVM is the PVM back end (/sys/module/kvm_pvm). */
 bool x86_pvm_host_detected(void);
+
+struct kvm_cpuid_entry2;
+
+/* Hides, in one CPUID entry, what a guest must not use on a PVM host. */
+void x86_pvm_adjust_cpuid(struct kvm_cpuid_entry2 *entry);
 
 /* Kernel command-line options appended in PVM mode. */
 extern const char x86_pvm_cmdline[];

@@ -22,6 +22,7 @@
 #define VCPU_VERSION 1
 #define VM_VERSION 1
 #define MAX_MSRS 512
+#define MSR_IA32_TSC_DEADLINE 0x6e0
 
 /* One vCPU ioctl on a local struct; fails with the ioctl's name. */
 #define KVM_VCPU_CALL(fd, req, ptr, what, id)                                        \
@@ -202,6 +203,13 @@ bool x86_vcpu_load(struct vcpu *vcpu, const struct snap_in *parent, GError **err
     if (!KVM_VCPU_CALL(fd, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", id) ||
         !KVM_VCPU_CALL(fd, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", id))
         return false;
+    /* KVM ignores a TSC deadline written while the LAPIC timer is not in
+     * TSC-deadline mode, which it is not until KVM_SET_LAPIC: written
+     * again now, or the guest's armed timer is lost and an idle guest
+     * sleeps until some other interrupt wakes it. */
+    for (size_t i = 0; i < msr_len / sizeof(*msrs); i++)
+        if (msrs[i].index == MSR_IA32_TSC_DEADLINE && !set_msrs(vcpu, &msrs[i], 1, errp))
+            return false;
     /* Pending exceptions and interrupts exactly as saved (the flags make
      * KVM take the NMI and SIPI fields too). */
     events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
