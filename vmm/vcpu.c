@@ -211,7 +211,7 @@ static void *vcpu_thread(void *opaque)
     /* Last setup step: from here on only vCPU system calls. */
     g_autoptr(GError) err = NULL;
     if (!seccomp_filter_install(vcpu->vm->cfg->seccomp, SECCOMP_FILTER_VCPU, &err)) {
-        g_printerr("kvmkit: vCPU %u: %s\n", vcpu->id, err->message);
+        kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "vCPU %u: %s", vcpu->id, err->message);
         vm_request_stop(vcpu->vm, VM_STOP_ERROR);
         vm_vcpu_exited(vcpu->vm);
         return NULL;

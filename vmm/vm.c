@@ -243,6 +243,12 @@ static bool create_vcpus(struct vm *vm, GError **errp)
     return true;
 }
 
+/* A virtio device's node in the snapshot: "mmio@d0000000". */
+static char *virtio_node_name(const struct vm_virtio *v)
+{
+    return g_strdup_printf("mmio@%" G_GINT64_MODIFIER "x", v->base);
+}
+
 bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp)
 {
     if (!arch_save_state(vm, o, errp))
@@ -250,7 +256,7 @@ bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp)
     snap_begin(o, "virtio", 1);
     for (guint i = 0; i < vm->virtio->len; i++) {
         struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
-        g_autofree char *name = g_strdup_printf("mmio@%" G_GINT64_MODIFIER "x", v->base);
+        g_autofree char *name = virtio_node_name(v);
         virtio_mmio_save(v->transport, o, name);
     }
     snap_end(o);
@@ -265,7 +271,7 @@ static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp
         return false;
     for (guint i = 0; i < vm->virtio->len; i++) {
         struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
-        g_autofree char *name = g_strdup_printf("mmio@%" G_GINT64_MODIFIER "x", v->base);
+        g_autofree char *name = virtio_node_name(v);
         if (!virtio_mmio_load(v->transport, &virtio, name, errp))
             return false;
     }

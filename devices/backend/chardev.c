@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "error.h"
+#include "log.h"
 
 void chardev_attach(struct chardev *chr, const struct chardev_frontend *fe, void *opaque)
 {
@@ -380,7 +381,8 @@ struct chardev *chardev_pty_new(GMainContext *ctx, const char *label, GError **e
         cfmakeraw(&t);
         tcsetattr(slave, TCSANOW, &t);
     }
-    fprintf(stderr, "kvmkit: %s on %s\n", label, path);
+    /* Where the user connects: a message, so it goes where the log goes. */
+    kvmkit_log(G_LOG_LEVEL_MESSAGE, "chardev", "%s on %s", label, path);
 
     struct chardev_stdio *s = g_new0(struct chardev_stdio, 1);
     s->chr.ops = &stdio_ops;
