@@ -54,28 +54,34 @@ def unhex(s):
     return bytes(int(h, 16) for h in re.findall(r"\\x([0-9a-f]{2})", s))
 
 
+def joined_calls(trace):
+    """The trace's system calls, one line each: a call another thread
+    interrupted ("PID call(args <unfinished ...>" ... "PID <... call
+    resumed>rest") is put together on the line where it returned."""
+    pending = {}
+    for line in trace.splitlines():
+        m = re.match(r"(\d+)\s+(.*) <unfinished \.\.\.>$", line)
+        if m:
+            pending[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"(\d+)\s+<\.\.\. \w+ resumed>(.*)$", line)
+        if m and m.group(1) in pending:
+            line = f"{m.group(1)} {pending.pop(m.group(1))}{m.group(2)}"
+        yield line
+
+
 def check_trace(trace, image, errors):
     """fdatasync(fd of @image) returned 0 before FLUSHED reached stdout."""
     fds = set()
     synced_at = None
     out = []    # (line number, byte) of everything written to fd 1
-    lines = trace.splitlines()
-    for n, line in enumerate(lines):
+    for n, line in enumerate(joined_calls(trace)):
         m = re.search(r'openat\(AT_FDCWD, "([^"]*)", O_RDWR[^)]*\)\s+= (\d+)', line)
         if m and os.path.realpath(unhex(m.group(1))) == os.path.realpath(image).encode():
             fds.add(int(m.group(2)))
         m = re.search(r'fdatasync\((\d+)\)\s+= 0', line)
         if m and int(m.group(1)) in fds and synced_at is None:
             synced_at = n
-        elif "<... fdatasync resumed>" in line and re.search(r"= 0\b", line) and synced_at is None:
-            # The call started on an earlier line: find which fd it was for.
-            pid = line.split()[0]
-            for prev in reversed(lines[:n]):
-                mp = re.match(rf"{pid}\s+fdatasync\((\d+)", prev)
-                if mp:
-                    if int(mp.group(1)) in fds:
-                        synced_at = n
-                    break
         m = re.search(r'write\(1, "((?:\\x[0-9a-f]{2})*)"', line)
         if m:
             out += [(n, b) for b in unhex(m.group(1))]
@@ -130,8 +136,18 @@ def main(argv):
             if line.strip() == b"FLUSHED":
                 target = proc.pid
                 if strace:
-                    kids = strace_children(proc.pid)
-                    target = kids[0] if kids else proc.pid
+                    # never strace itself: killed, it would lose the end
+                    # of its trace
+                    kids = []
+                    for _ in range(200):
+                        kids = strace_children(proc.pid)
+                        if kids:
+                            break
+                        time.sleep(0.01)
+                    if not kids:
+                        errors.append("kvmkit not found under strace")
+                        break
+                    target = kids[0]
                 os.kill(target, signal.SIGKILL)
                 killed = True
                 print(f"FLUSHED after {time.monotonic() - start:.3f} s: "
