@@ -1834,7 +1834,7 @@ static bool copy_instance_key(struct vm_config *dst, const struct vm_config *src
         }
         g_autofree char *group = group_name(sec->name, inst);
         if (!found) {
-            fail(errp, CONFIG_ERROR_VALUE, NULL, "[%s]: the machine has no %s of that name "
+            fail(errp, CONFIG_ERROR_VALUE, NULL, "[%s]: the snapshot's machine has no %s of that name "
                  "(it has %s)", group, sec->name, names->len ? names->str : "none");
             return false;
         }

@@ -40,21 +40,26 @@ static bool page_is_zero(const uint8_t *p)
     return true;
 }
 
+/*
+ * pwrite()s all of @len. @direct (NULL for a plain file) says whether the
+ * descriptor has O_DIRECT; a file system that refuses a direct write gets
+ * the rest buffered, and *@direct becomes false.
+ */
 static bool write_all(int fd, const uint8_t *p, size_t len, uint64_t off, const char *path,
-                      GError **errp)
+                      bool *direct, GError **errp)
 {
-    bool direct = fcntl(fd, F_GETFL) & O_DIRECT;
     while (len) {
         /* Buffered: 1 MiB at a time, measured twice as fast as one huge
          * pwrite() on ext4, the page cache fills in smaller steps. Direct:
          * 8 MiB, each write waits for the disk. */
-        ssize_t n = pwrite(fd, p, MIN(len, direct ? DIRECT_CHUNK : WRITE_CHUNK), off);
+        bool d = direct && *direct;
+        ssize_t n = pwrite(fd, p, MIN(len, d ? DIRECT_CHUNK : WRITE_CHUNK), off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EINVAL && direct) {
+        if (n < 0 && errno == EINVAL && d) {
             /* This file system wants other alignment for O_DIRECT (or none
              * at all): go on buffered. */
-            direct = false;
+            *direct = false;
             if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) == 0)
                 continue;
         }
@@ -75,6 +80,7 @@ static bool write_all(int fd, const uint8_t *p, size_t len, uint64_t off, const 
  */
 struct mem_writer {
     int fd;
+    int flags;          /* the file status flags without O_DIRECT */
     const char *path;
     bool direct_ok;     /* O_DIRECT was accepted and no write refused it */
     bool direct_now;    /* O_DIRECT is set on fd */
@@ -85,15 +91,13 @@ static bool write_run(struct mem_writer *w, const uint8_t *p, uint64_t len, uint
                       GError **errp)
 {
     bool want = w->direct_ok && len >= DIRECT_MIN_RUN;
-    int fl = fcntl(w->fd, F_GETFL);
-    if (want != w->direct_now && fl >= 0 &&
-        fcntl(w->fd, F_SETFL, want ? fl | O_DIRECT : fl & ~O_DIRECT) == 0)
+    if (want != w->direct_now &&
+        fcntl(w->fd, F_SETFL, want ? w->flags | O_DIRECT : w->flags) == 0)
         w->direct_now = want;
-    if (!write_all(w->fd, p, len, off, w->path, errp))
+    if (!write_all(w->fd, p, len, off, w->path, &w->direct_now, errp))
         return false;
-    /* write_all() turns O_DIRECT off for good when a write refuses it. */
-    if (w->direct_now && !(fcntl(w->fd, F_GETFL) & O_DIRECT))
-        w->direct_ok = w->direct_now = false;
+    if (want && !w->direct_now)
+        w->direct_ok = false;   /* refused (or could not be set): for good */
     return true;
 }
 
@@ -142,8 +146,10 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "%s: %s", path, g_strerror(errno));
     int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     struct data_extent extent = { 0, 0 };
-    bool direct = fcntl(fd, F_GETFL) & O_DIRECT;
-    struct mem_writer w = { .fd = fd, .path = path, .direct_ok = direct, .direct_now = direct };
+    int flags = fcntl(fd, F_GETFL);
+    bool direct = flags >= 0 && (flags & O_DIRECT);
+    struct mem_writer w = { .fd = fd, .flags = flags & ~O_DIRECT, .path = path,
+                            .direct_ok = direct, .direct_now = direct };
     uint64_t npages = mem->base_size / PAGE, run_start = 0, run_len = 0;
     uint64_t entries[SCAN_BATCH];
     double start = now_s(), last_report = start;
@@ -301,7 +307,7 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
                     g_strerror(errno));
         goto out;
     }
-    if (!write_all(state_fd, blob, len, 0, tmp_path, errp))
+    if (!write_all(state_fd, blob, len, 0, tmp_path, NULL, errp))
         goto out;
     if (fsync(state_fd) < 0) {
         kvmkit_fail(errp, KVMKIT_ERROR_HOST, "fsync %s: %s", tmp_path, g_strerror(errno));

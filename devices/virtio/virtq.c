@@ -64,6 +64,9 @@ bool virtq_start(struct virtq *q, GError **errp)
     q->used = guest_mem_ptr(q->mem, q->used_gpa, used_bytes(q->size));
     if (!q->desc || !q->avail || !q->used)
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "ring outside guest RAM");
+    /* A queue starts with notifications on, even if a poller left them off
+     * when the driver took the queue away (QueueReady = 0) mid-poll. */
+    q->notify_off = false;
     q->ready = true;
     return true;
 }

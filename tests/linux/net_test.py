@@ -37,6 +37,7 @@ SKIP = 77
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 import base  # noqa: E402
+from run_linux import default_guest_dir  # noqa: E402
 
 # The initramfs has busybox but no udhcpc default script: the guest writes
 # one that applies the lease and prints it.
@@ -48,11 +49,6 @@ def dhcp(ifname):
 
 
 DHCP = dhcp("eth0")
-
-
-def default_guest_dir():
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.environ.get("KVMKIT_GUEST_DIR") or os.path.join(cache, "kvmkit", "guest")
 
 
 def free_port():

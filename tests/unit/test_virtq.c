@@ -700,6 +700,21 @@ START_TEST(test_notification_off_event_idx)
 }
 END_TEST
 
+/* A queue the driver stops and starts again while notifications were off
+ * (a poller left them so) starts with them on: pops move avail_event. */
+START_TEST(test_restart_turns_notifications_on)
+{
+    set_desc(DESC_GPA, 0, BUF_GPA, 8, 0, 0);
+    q.event_idx = true;
+    virtq_set_notification(&q, false);
+    q.ready = false;
+    ck_assert(virtq_start(&q, NULL));
+    make_available(0);
+    assert_pop_ok();
+    ck_assert_uint_eq(avail_event(), 1);
+}
+END_TEST
+
 START_TEST(test_peek)
 {
     struct virtq_peek peek;
@@ -884,6 +899,7 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, test_pop_event_idx_writes_avail_event);
     tcase_add_test(tc, test_set_notification);
     tcase_add_test(tc, test_notification_off_event_idx);
+    tcase_add_test(tc, test_restart_turns_notifications_on);
     tcase_add_test(tc, test_peek);
     tcase_add_test(tc, test_notify_not_ready);
     suite_add_tcase(s, tc);
