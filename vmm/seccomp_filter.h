@@ -2,7 +2,8 @@
 /*
  * seccomp_filter: the per-thread system call allowlists (docs/security.md).
  *
- * Two lists, built with libseccomp: one for vCPU threads (KVM_RUN and what
+ * Two lists, written as libseccomp rules (vmm/seccomp_rules.c) and
+ * compiled into BPF when kvmkit is built: one for vCPU threads (KVM_RUN and what
  * the exit handlers need), one for the main loop and the virtio I/O
  * threads (everything the control socket, snapshots, slirp, tap, chardevs
  * and block back ends do once the VM is built). A system call outside the
@@ -16,12 +17,13 @@
  * the vCPU list holds.
  *
  * (Named seccomp_filter, not seccomp: a vmm/seccomp.h would shadow
- * libseccomp's <seccomp.h> on the include path.)
+ * libseccomp's <seccomp.h> on the include path of vmm/seccomp_rules.c.)
  */
 #ifndef KVMKIT_SECCOMP_FILTER_H
 #define KVMKIT_SECCOMP_FILTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <glib.h>
 
 #include "config.h"
@@ -41,16 +43,13 @@ bool seccomp_filter_install(enum config_seccomp mode, enum seccomp_filter_kind k
                             GError **errp);
 
 /*
- * Optional, for start-up time: compiles both allowlists for @mode on a
- * helper thread (libseccomp takes 1-2 ms per list on the development
- * host), so that the work overlaps building the VM and every later
- * seccomp_filter_install() with the same @mode only loads the shared,
- * finished program. Main thread only, once the process's pid is final
- * (after jail_early()) and before any thread is locked down; later calls
- * do nothing. If compiling fails there, install compiles again on the spot
- * and reports the error.
+ * The @kind program for @mode (ON or LOG) of process @pid, as installed:
+ * a copy of the built program with @pid in place. g_free() it; *@len is
+ * its number of instructions. For the unit test.
  */
-void seccomp_filter_prepare(enum config_seccomp mode);
+struct sock_filter *seccomp_filter_program(enum config_seccomp mode,
+                                           enum seccomp_filter_kind kind, uint32_t pid,
+                                           unsigned short *len);
 
 #ifdef KVMKIT_TEST_HOOKS
 /*

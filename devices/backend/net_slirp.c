@@ -10,9 +10,17 @@
  * (slirp_pollfds_poll, which also runs slirp's TCP timers) after feeding
  * queued frames (slirp_input). Frames slirp sends to the guest go straight
  * to the device's rx() on this thread.
+ *
+ * libslirp is loaded with dlopen() when the first user-mode NIC is made,
+ * not linked: a VM without one does not pay for loading it (and the
+ * shared GLib it needs) at every start. kvmkit links GLib statically
+ * (docs/platform.md, "Start-up costs"); libslirp brings its own shared
+ * copy. The two never share an object: libslirp's API passes plain C
+ * types and callbacks, and memory it hands out is freed with free().
  */
 #include "net.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <slirp/libslirp.h>
@@ -21,6 +29,21 @@
 #include "log.h"
 
 #define TX_QUEUE_MAX 256
+
+/* The soname of libslirp 4.x. */
+#define SLIRP_LIBRARY "libslirp.so.0"
+
+/* The libslirp functions kvmkit calls, looked up once per process. */
+#define SLIRP_FUNCTIONS(X) \
+    X(slirp_new) X(slirp_cleanup) X(slirp_input) X(slirp_add_hostfwd) \
+    X(slirp_pollfds_fill) X(slirp_pollfds_poll) X(slirp_handle_timer) \
+    X(slirp_state_save) X(slirp_state_load) X(slirp_state_version)
+
+struct slirp_api {
+#define SLIRP_MEMBER(f) __typeof__(f) *f;
+    SLIRP_FUNCTIONS(SLIRP_MEMBER)
+#undef SLIRP_MEMBER
+};
 
 struct net_slirp;
 
@@ -38,6 +61,7 @@ struct slirp_timer {
 
 struct net_slirp {
     struct net_backend be;
+    const struct slirp_api *api;
     Slirp *slirp;
     GMainContext *ctx;
     GSource *source;
@@ -53,6 +77,44 @@ struct net_slirp {
 static struct net_slirp *of(struct net_backend *b)
 {
     return (struct net_slirp *)b;
+}
+
+/*
+ * The process-wide table of libslirp's entry points: loading a library is
+ * per process, so this is the one piece of state here that is not per
+ * back end. Filled on the first call; a library that failed to load is
+ * tried again next time (the error names it either way).
+ */
+static const struct slirp_api *slirp_api_get(GError **errp)
+{
+    static GMutex lock;
+    static struct slirp_api api;
+    static bool loaded;
+    const struct slirp_api *ret = &api;
+    g_mutex_lock(&lock);
+    if (!loaded) {
+        struct slirp_api a;
+        void *lib = dlopen(SLIRP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+        const char *missing = NULL;
+#define SLIRP_LOOKUP(f) \
+        if (lib && !missing && !(a.f = (__typeof__(f) *)dlsym(lib, #f))) \
+            missing = #f;
+        SLIRP_FUNCTIONS(SLIRP_LOOKUP)
+#undef SLIRP_LOOKUP
+        if (!lib || missing) {
+            kvmkit_fail(errp, KVMKIT_ERROR_HOST, "user network: cannot load %s: %s%s",
+                        SLIRP_LIBRARY, lib ? "no function " : dlerror(),
+                        lib ? missing : " (install libslirp0)");
+            if (lib)
+                dlclose(lib);
+            ret = NULL;
+        } else {
+            api = a;
+            loaded = true;      /* the library stays loaded for the process */
+        }
+    }
+    g_mutex_unlock(&lock);
+    return ret;
 }
 
 /* ---- callbacks from slirp (main loop thread) ---- */
@@ -88,7 +150,7 @@ static gboolean timer_fire(gpointer opaque)
     struct slirp_timer *t = opaque;
     g_source_unref(t->src);
     t->src = NULL;
-    slirp_handle_timer(t->ns->slirp, t->id, t->cb_opaque);
+    t->ns->api->slirp_handle_timer(t->ns->slirp, t->id, t->cb_opaque);
     return G_SOURCE_REMOVE;
 }
 
@@ -208,7 +270,7 @@ static gboolean src_prepare(GSource *src, gint *timeout)
     struct net_slirp *ns = ((struct slirp_source *)src)->ns;
     uint32_t t = UINT32_MAX;
     g_array_set_size(ns->want, 0);
-    slirp_pollfds_fill(ns->slirp, &t, add_poll, ns);
+    ns->api->slirp_pollfds_fill(ns->slirp, &t, add_poll, ns);
     /* Changing the source's fds wakes the loop (GLib signals its wakeup fd
      * on every add/remove): only touch them when slirp's set changed. */
     if (!same_polls(ns->want, ns->pfds)) {
@@ -256,11 +318,11 @@ static gboolean src_dispatch(GSource *src, GSourceFunc cb, gpointer data)
             break;
         gsize len;
         const uint8_t *data_ = g_bytes_get_data(frame, &len);
-        slirp_input(ns->slirp, data_ + sizeof(struct net_vnet_hdr),
+        ns->api->slirp_input(ns->slirp, data_ + sizeof(struct net_vnet_hdr),
                     (int)(len - sizeof(struct net_vnet_hdr)));
         g_bytes_unref(frame);
     }
-    slirp_pollfds_poll(ns->slirp, 0, get_revents, ns);
+    ns->api->slirp_pollfds_poll(ns->slirp, 0, get_revents, ns);
     return G_SOURCE_CONTINUE;
 }
 
@@ -306,7 +368,7 @@ static void slirp_destroy(struct net_backend *b)
         g_source_unref(ns->source);
     }
     if (ns->slirp)
-        slirp_cleanup(ns->slirp);   /* frees its timers through cb_timer_free */
+        ns->api->slirp_cleanup(ns->slirp);   /* frees its timers through cb_timer_free */
     g_queue_clear_full(&ns->tx, (GDestroyNotify)g_bytes_unref);
     g_mutex_clear(&ns->lock);
     g_array_free(ns->pfds, TRUE);
@@ -328,9 +390,10 @@ static ssize_t state_write(const void *buf, size_t len, void *opaque)
 
 static GBytes *slirp_save(struct net_backend *b, uint32_t *version)
 {
+    const struct slirp_api *api = of(b)->api;
     GByteArray *out = g_byte_array_new();
-    slirp_state_save(of(b)->slirp, state_write, out);
-    *version = (uint32_t)slirp_state_version();
+    api->slirp_state_save(of(b)->slirp, state_write, out);
+    *version = (uint32_t)api->slirp_state_version();
     return g_byte_array_free_to_bytes(out);
 }
 
@@ -352,13 +415,14 @@ static ssize_t state_read(void *buf, size_t len, void *opaque)
 
 static bool slirp_load(struct net_backend *b, uint32_t version, GBytes *state, GError **errp)
 {
-    if (version > (uint32_t)slirp_state_version())
+    const struct slirp_api *api = of(b)->api;
+    if (version > (uint32_t)api->slirp_state_version())
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "user network state version %u, this "
-                           "libslirp reads up to %d", version, slirp_state_version());
+                           "libslirp reads up to %d", version, api->slirp_state_version());
     gsize len;
     struct state_reader r = { .p = g_bytes_get_data(state, &len) };
     r.left = len;
-    if (slirp_state_load(of(b)->slirp, (int)version, state_read, &r) < 0)
+    if (api->slirp_state_load(of(b)->slirp, (int)version, state_read, &r) < 0)
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "libslirp refused the user network state");
     return true;
 }
@@ -373,7 +437,11 @@ static const struct net_backend_ops slirp_ops = {
 struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext *ctx,
                                   int *bad_fwd, GError **errp)
 {
+    const struct slirp_api *api = slirp_api_get(errp);
+    if (!api)
+        return NULL;
     struct net_slirp *ns = g_new0(struct net_slirp, 1);
+    ns->api = api;
     ns->be.ops = &slirp_ops;
     ns->be.kind = "user";
     ns->ctx = ctx;
@@ -396,7 +464,7 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
         .if_mtu = p->mtu,
         .if_mru = p->mtu,
     };
-    ns->slirp = slirp_new(&cfg, &callbacks, ns);
+    ns->slirp = ns->api->slirp_new(&cfg, &callbacks, ns);
     if (!ns->slirp) {
         slirp_destroy(&ns->be);
         kvmkit_fail(errp, KVMKIT_ERROR_HOST, "libslirp refused the network settings");
@@ -405,7 +473,7 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
     for (unsigned i = 0; i < p->n_fwd; i++) {
         const struct net_hostfwd *f = &p->fwd[i];
         errno = 0;
-        if (slirp_add_hostfwd(ns->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
+        if (ns->api->slirp_add_hostfwd(ns->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
                               f->guest_port) < 0) {
             char addr[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &f->host_addr, addr, sizeof(addr));
