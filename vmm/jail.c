@@ -290,11 +290,15 @@ bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp)
     /* The I/O threads' filters go on after the user change: glibc makes
      * every thread call setresuid itself, which the filters forbid. */
     if (!vm_call_on_io_threads(vm, jail_thread, j, errp) || !jail_late(j, errp) ||
-        !vm_call_on_io_threads(vm, io_thread_filter, j, errp) ||
-        !seccomp_filter_install(j->cfg->seccomp, SECCOMP_FILTER_MAIN, errp))
+        !vm_call_on_io_threads(vm, io_thread_filter, j, errp))
         return false;
     if (j->cfg->seccomp == CONFIG_SECCOMP_OFF)
         g_warning("[security] seccomp = off: no system call filters; a guest that "
                   "takes over a device model can use every system call");
     return true;
+}
+
+bool jail_filter_main(struct jail *j, GError **errp)
+{
+    return seccomp_filter_install(j->cfg->seccomp, SECCOMP_FILTER_MAIN, errp);
 }

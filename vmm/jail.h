@@ -55,13 +55,21 @@ bool jail_early(struct jail *j, int *exit_status, GError **errp);
 struct vm;
 
 /*
- * The last step before vm_run() (main thread, the VM built, the control
+ * The last step before vm_start() (main thread, the VM built, the control
  * socket listening): jail_thread() on each I/O thread, jail_late(), then
- * the seccomp filters ([security] seccomp) on each I/O thread and on the
- * main thread; vCPU threads install theirs as they start. False with
+ * the seccomp filters ([security] seccomp) on each I/O thread. False with
  * @errp set if any step fails: kvmkit must then not run the VM.
  */
 bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp);
+
+/*
+ * The main thread's own seccomp filter, right after vm_start() and before
+ * the main loop serves anything: the vCPU threads (started without it,
+ * under their own, narrower list) load theirs meanwhile, which takes the
+ * kernel's filter load off the start-up path. False with @errp set: stop
+ * the VM.
+ */
+bool jail_filter_main(struct jail *j, GError **errp);
 
 void jail_free(struct jail *j);
 

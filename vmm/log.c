@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -133,6 +135,16 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
     /* One write per line: lines of concurrent threads do not interleave. */
     write_all(settings.fd, line, strlen(line));
     return G_LOG_WRITER_HANDLED;
+}
+
+void log_trace_startup(const char *step)
+{
+    if (!g_getenv("KVMKIT_TRACE_STARTUP"))
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(stderr, "kvmkit-trace: %s at monotonic %lld ns\n", step,
+            (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 }
 
 void log_init(void)

@@ -45,6 +45,14 @@ void log_warn_once_in(const char *component, const char *key, const char *fmt, .
 #define log_warn_once(key, ...) log_warn_once_in(NULL, (key), __VA_ARGS__)
 
 /*
+ * With KVMKIT_TRACE_STARTUP set in the environment, writes
+ * "kvmkit-trace: STEP at monotonic NS ns" to stderr: when each start-up
+ * step ended, on CLOCK_MONOTONIC (bench/startup.py, docs/testing.md).
+ * Straight to stderr, not through the log: a benchmark's time stamps.
+ */
+void log_trace_startup(const char *step);
+
+/*
  * Installs the writer (glib allows one per process): text to stderr, level
  * info (debug with KVMKIT_DEBUG set in the environment), no VM name until
  * log_configure(). Main thread, first thing in main().

@@ -140,6 +140,7 @@ static int cmd_run(int argc, char **argv)
     }
     /* prepare_restore() replaces cfg with the snapshot's own description,
      * which names no snapshot to restore: remember that this is one. */
+    log_trace_startup("config parsed");
     bool restoring = cfg.snapshot_restore != NULL;
     if (restoring && !(snap = prepare_restore(&cfg, &err))) {
         g_printerr("kvmkit: %s\n", err->message);
@@ -154,6 +155,7 @@ static int cmd_run(int argc, char **argv)
     }
     int status;
     struct jail *jail = enter_jail(&cfg, &status);
+    log_trace_startup("jail entered");
     if (!jail) {
         snapshot_free(snap);
         config_clear(&cfg);
@@ -181,6 +183,7 @@ static int cmd_run(int argc, char **argv)
         atomic_store(&vm->pause_requested, true);
     g_autoptr(GError) jail_err = NULL;
     bool locked_down = jail_lock_down(jail, vm, &jail_err);
+    log_trace_startup("locked down");
     guint sig_source = g_unix_fd_add(sig_fd, G_IO_IN, on_stop_signal, vm);
     signal(SIGPIPE, SIG_IGN);
 
@@ -189,10 +192,18 @@ static int cmd_run(int argc, char **argv)
         metrics = vm_metrics_file_new(vm, cfg.metrics_file, cfg.metrics_interval);
 
     enum vm_stop_reason why = VM_STOP_ERROR;
-    if (locked_down)
+    if (locked_down) {
+        /* The vCPU threads load their filter while this thread loads its
+         * own (jail.h); the main loop serves nothing before that. */
+        vm_start(vm);
+        if (!jail_filter_main(jail, &jail_err)) {
+            kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "%s", jail_err->message);
+            vm_request_stop(vm, VM_STOP_ERROR);
+        }
         why = vm_run(vm);
-    else
+    } else {
         kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "%s", jail_err->message);
+    }
     /* The counters as the VM stopped, for runs shorter than an interval. */
     if (metrics && !vm_metrics_file_write(metrics, &err))
         kvmkit_log(G_LOG_LEVEL_WARNING, "metrics", "%s", err->message);
@@ -267,12 +278,7 @@ static int cmd_ctl(int argc, char **argv)
 int main(int argc, char **argv)
 {
     /* For the benchmarks: exec + dynamic linking end here. */
-    if (g_getenv("KVMKIT_TRACE_STARTUP")) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        fprintf(stderr, "kvmkit-trace: main at monotonic %lld ns\n",
-                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-    }
+    log_trace_startup("main");
     log_init();
     if (argc < 2) {
         usage(stderr);

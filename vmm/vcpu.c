@@ -218,12 +218,8 @@ static void *vcpu_thread(void *opaque)
     }
 
     /* For bench/startup.py: when the first guest instruction may run. */
-    if (vcpu->id == 0 && g_getenv("KVMKIT_TRACE_STARTUP")) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        fprintf(stderr, "kvmkit-trace: first KVM_RUN at monotonic %lld ns\n",
-                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-    }
+    if (vcpu->id == 0)
+        log_trace_startup("first KVM_RUN");
 
     /* True when no exit is waiting to be completed by the next KVM_RUN: a
      * vCPU only parks there, so its saved state is between instructions. */

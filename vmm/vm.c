@@ -281,12 +281,8 @@ static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp
 /* KVMKIT_TRACE_STARTUP: when each construction step ends (bench/). */
 static bool trace_step(bool ok, const char *step)
 {
-    if (ok && g_getenv("KVMKIT_TRACE_STARTUP")) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        fprintf(stderr, "kvmkit-trace: %s done at monotonic %lld ns\n", step,
-                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-    }
+    if (ok)
+        log_trace_startup(step);
     return ok;
 }
 
@@ -310,13 +306,13 @@ struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GErr
      * first KVM_SET_USER_MEMORY_REGION after KVM_CREATE_IRQCHIP waits
      * ~5 ms in synchronize_srcu_expedited(); before it, 0.3 ms for 256 MiB
      * (docs/platform.md, "Start-up costs"). */
-    if (!trace_step(open_kvm(vm, errp), "open_kvm") ||
-        !trace_step(setup_memory(vm, snap, errp), "setup_memory") ||
-        !trace_step(arch_vm_init(vm, errp), "arch_vm_init") ||
-        !trace_step(create_vcpus(vm, errp), "create_vcpus") ||
-        !trace_step(arch_create_devices(vm, errp), "create_devices") ||
+    if (!trace_step(open_kvm(vm, errp), "open_kvm done") ||
+        !trace_step(setup_memory(vm, snap, errp), "setup_memory done") ||
+        !trace_step(arch_vm_init(vm, errp), "arch_vm_init done") ||
+        !trace_step(create_vcpus(vm, errp), "create_vcpus done") ||
+        !trace_step(arch_create_devices(vm, errp), "create_devices done") ||
         !trace_step(snap ? load_state(vm, snap, errp) : arch_load_guest(vm, errp),
-                    snap ? "load_state" : "load_guest")) {
+                    snap ? "load_state done" : "load_guest done")) {
         vm_free(vm);
         return NULL;
     }
@@ -403,7 +399,7 @@ void vm_resume(struct vm *vm)
     pthread_mutex_unlock(&vm->pause_lock);
 }
 
-enum vm_stop_reason vm_run(struct vm *vm)
+void vm_start(struct vm *vm)
 {
     vm->n_running = vm->n_vcpus;
     for (unsigned i = 0; i < vm->n_vcpus; i++) {
@@ -417,6 +413,10 @@ enum vm_stop_reason vm_run(struct vm *vm)
             break;
         }
     }
+}
+
+enum vm_stop_reason vm_run(struct vm *vm)
+{
     /* Not before the vCPUs start: start-up cost (vmm/guest_mem.h). */
     guest_mem_advise_hugepages(&vm->mem);
     if (atomic_load(&vm->stop_reason) == VM_STOP_NONE)

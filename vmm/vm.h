@@ -113,8 +113,14 @@ struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GErr
 bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp);
 
 /*
- * Starts the vCPU threads and runs the event loop on the calling (main)
- * thread until the VM stops. Returns the stop reason.
+ * Starts the vCPU threads (each loads its seccomp filter, then runs the
+ * guest). A thread that cannot be made stops the VM.
+ */
+void vm_start(struct vm *vm);
+
+/*
+ * Runs the event loop on the calling (main) thread until the VM stops,
+ * then waits for the vCPU threads. Returns the stop reason.
  */
 enum vm_stop_reason vm_run(struct vm *vm);
 
