@@ -66,10 +66,11 @@ int main(void)
     run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
     if (run == MAP_FAILED)
         return check(-1, "mmap kvm_run");
+    /* 512 entries: more than any host reports (KVM says E2BIG otherwise). */
     struct {
         struct kvm_cpuid2 head;
-        struct kvm_cpuid_entry2 entries[128];
-    } cpuid = { .head.nent = 128 };
+        struct kvm_cpuid_entry2 entries[512];
+    } cpuid = { .head.nent = 512 };
     check(ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid), "KVM_GET_SUPPORTED_CPUID");
     check(ioctl(vcpu_fd, KVM_SET_CPUID2, &cpuid), "KVM_SET_CPUID2");
     /* out 0x10, al at 0:0 in real mode */

@@ -171,7 +171,7 @@ def main():
           f"{median_ms(fs)} from the spawn, {median_ms(fe)} from execve")
     print(f"kvmkit  start -> first KVM_RUN   {median_ms(fr)} from the spawn, "
           f"{median_ms(fx)} from execve   (target <= 2 ms)")
-    print(f"kvmkit  minus floor, run by run  {median_ms([k - f for k, f in zip(fx, fe)])} "
+    print(f"kvmkit  minus floor, run by run  {median_ms([k - f for k, f in zip(fx, fe) if k is not None and f is not None])} "
           f"from execve")
     print(f"kvmkit  start -> first serial byte {median_ms(fb)} from the spawn")
     print(f"kvmkit  start -> exit            {median_ms(tot)} from the spawn")

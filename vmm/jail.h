@@ -63,11 +63,11 @@ struct vm;
 bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp);
 
 /*
- * The main thread's own seccomp filter, right after vm_start() and before
- * the main loop serves anything: the vCPU threads (started without it,
- * under their own, narrower list) load theirs meanwhile, which takes the
- * kernel's filter load off the start-up path. False with @errp set: stop
- * the VM.
+ * The main thread's own seccomp filter, after vm_start() and before
+ * vm_run(): the vCPU threads (started without it, under their own,
+ * narrower list) load theirs meanwhile and wait for vm_run() before they
+ * run the guest, which takes one of the kernel's filter loads off the
+ * start-up path. False with @errp set: stop the VM.
  */
 bool jail_filter_main(struct jail *j, GError **errp);
 

@@ -124,8 +124,8 @@ static void write_all(int fd, const char *s, size_t len)
     }
 }
 
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
-                                   gpointer opaque)
+GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                            gpointer opaque)
 {
     (void)opaque;
     if (level_of(level) > settings.level)

@@ -53,6 +53,14 @@ void log_warn_once_in(const char *component, const char *key, const char *fmt, .
 void log_trace_startup(const char *step);
 
 /*
+ * kvmkit's GLib log writer, which log_init() installs. Exposed for a
+ * second copy of GLib in the process (the shared one libslirp brings,
+ * devices/backend/net_slirp.c), so that its messages go the same way.
+ */
+GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                            gpointer opaque);
+
+/*
  * Installs the writer (glib allows one per process): text to stderr, level
  * info (debug with KVMKIT_DEBUG set in the environment), no VM name until
  * log_configure(). Main thread, first thing in main().

@@ -155,12 +155,12 @@ static int cmd_run(int argc, char **argv)
     }
     int status;
     struct jail *jail = enter_jail(&cfg, &status);
-    log_trace_startup("jail entered");
     if (!jail) {
         snapshot_free(snap);
         config_clear(&cfg);
         return status;
     }
+    log_trace_startup("jail entered");
     /* Before any thread starts, so that every thread inherits the mask. */
     int sig_fd = block_stop_signals(&err);
     struct vm *vm = sig_fd < 0 ? NULL : vm_new(&cfg, snap, &err);
@@ -194,13 +194,16 @@ static int cmd_run(int argc, char **argv)
     enum vm_stop_reason why = VM_STOP_ERROR;
     if (locked_down) {
         /* The vCPU threads load their filter while this thread loads its
-         * own (jail.h); the main loop serves nothing before that. */
+         * own (jail.h); they run the guest only from vm_run() on. */
         vm_start(vm);
-        if (!jail_filter_main(jail, &jail_err)) {
+        bool filtered = jail_filter_main(jail, &jail_err);
+        if (!filtered) {
             kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "%s", jail_err->message);
             vm_request_stop(vm, VM_STOP_ERROR);
         }
         why = vm_run(vm);
+        if (!filtered)
+            why = VM_STOP_ERROR;
     } else {
         kvmkit_log(G_LOG_LEVEL_CRITICAL, "security", "%s", jail_err->message);
     }

@@ -3,18 +3,20 @@
  * seccomp_filter: the per-thread system call allowlists (docs/security.md).
  *
  * Two lists, written as libseccomp rules (vmm/seccomp_rules.c) and
- * compiled into BPF when kvmkit is built: one for vCPU threads (KVM_RUN and what
- * the exit handlers need), one for the main loop and the virtio I/O
+ * compiled into BPF when kvmkit is built: one for vCPU threads (KVM_RUN
+ * and what the exit handlers need), one for the main loop and the virtio I/O
  * threads (everything the control socket, snapshots, slirp, tap, chardevs
  * and block back ends do once the VM is built). A system call outside the
  * list kills the whole process with SIGSYS (SECCOMP_RET_KILL_PROCESS); in
  * log mode it is allowed and logged by the kernel's audit subsystem.
  *
  * Filters are per thread and stack: a thread created after its creator
- * installed a filter runs under both. The main thread installs its filter
- * before it starts the vCPU threads, so a vCPU thread is bound by the
- * intersection of the two lists; the main list therefore holds everything
- * the vCPU list holds.
+ * installed a filter runs under both. Every thread is started before the
+ * main thread loads its own and loads its list itself: the I/O threads in
+ * jail_lock_down(), the vCPU threads as they start (vm_start(), while the
+ * main thread loads its filter; they run the guest only from vm_run() on).
+ * So no thread runs under the main list and another on top, and no list
+ * allows seccomp() itself.
  *
  * (Named seccomp_filter, not seccomp: a vmm/seccomp.h would shadow
  * libseccomp's <seccomp.h> on the include path of vmm/seccomp_rules.c.)

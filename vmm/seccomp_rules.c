@@ -59,8 +59,6 @@ static const char *const main_calls[] = {
     "timerfd_settime", "membarrier",
     /* KVMKIT_DEBUG_REGS: a vCPU thread arms its sampling timer (vmm/vcpu.c) */
     "timer_create", "timer_settime",
-    /* vCPU threads start under this filter and load their own on top */
-    "seccomp",
 };
 
 /* ioctls a vCPU thread makes: KVM_RUN, and what the exit handlers need
@@ -125,8 +123,7 @@ static bool add_common_rules(scmp_filter_ctx ctx, uint32_t pid, GError **errp)
     struct scmp_arg_cmp empty_path = SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH);
     /* Threads, never new processes. */
     struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
-    /* PR_SET_NAME: glibc names new threads (vCPU threads are started from
-     * the filtered main thread). */
+    /* PR_SET_NAME: a thread's name (GLib names the threads it starts). */
     struct scmp_arg_cmp set_name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
     if (!add(ctx, SCMP_SYS(mmap), 1, &no_exec, errp) ||
         !add(ctx, SCMP_SYS(mprotect), 1, &no_exec, errp) ||
@@ -157,14 +154,13 @@ static bool add_socket_rules(scmp_filter_ctx ctx, GError **errp)
 }
 
 /* Every KVM ioctl (type 0xAE): the main thread saves and restores vCPU
- * and VM state for snapshots. And the prctl a new vCPU thread makes
- * before it loads its own filter (seccomp_load sets no_new_privs). */
+ * and VM state for snapshots. No thread loads a filter after the main
+ * thread's (the vCPU and I/O threads are locked down before it), so
+ * neither seccomp() nor PR_SET_NO_NEW_PRIVS is on any list. */
 static bool add_main_rules(scmp_filter_ctx ctx, GError **errp)
 {
     struct scmp_arg_cmp kvm = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8);
-    struct scmp_arg_cmp nnp = SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS);
-    return add(ctx, SCMP_SYS(ioctl), 1, &kvm, errp) &&
-           add(ctx, SCMP_SYS(prctl), 1, &nnp, errp);
+    return add(ctx, SCMP_SYS(ioctl), 1, &kvm, errp);
 }
 
 /* libseccomp only exports to a file descriptor (2.5.4 has no

@@ -216,6 +216,11 @@ static void *vcpu_thread(void *opaque)
         vm_vcpu_exited(vcpu->vm);
         return NULL;
     }
+    /* No guest instruction before the main thread is locked down too. */
+    if (!vm_wait_release(vcpu->vm)) {
+        vm_vcpu_exited(vcpu->vm);
+        return NULL;
+    }
 
     /* For bench/startup.py: when the first guest instruction may run. */
     if (vcpu->id == 0)

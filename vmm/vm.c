@@ -347,6 +347,16 @@ void vm_park_vcpu(struct vm *vm)
     pthread_mutex_unlock(&vm->pause_lock);
 }
 
+bool vm_wait_release(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    while (!vm->released && !vm_stopping(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    bool go = !vm_stopping(vm);
+    pthread_mutex_unlock(&vm->pause_lock);
+    return go;
+}
+
 void vm_vcpu_exited(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
@@ -417,6 +427,10 @@ void vm_start(struct vm *vm)
 
 enum vm_stop_reason vm_run(struct vm *vm)
 {
+    pthread_mutex_lock(&vm->pause_lock);
+    vm->released = true;
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
     /* Not before the vCPUs start: start-up cost (vmm/guest_mem.h). */
     guest_mem_advise_hugepages(&vm->mem);
     if (atomic_load(&vm->stop_reason) == VM_STOP_NONE)

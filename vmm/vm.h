@@ -86,6 +86,7 @@ struct vm {
     pthread_cond_t pause_cond;  /* parked count changed, or resume/stop */
     unsigned n_parked;          /* under pause_lock */
     unsigned n_running;         /* vCPU threads in their loop; under pause_lock */
+    bool released;              /* vm_run() let the vCPUs run; under pause_lock */
 
     /* Virtio devices on virtio-mmio transports, in creation order. */
     GPtrArray *virtio;          /* struct vm_virtio * */
@@ -113,14 +114,16 @@ struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GErr
 bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp);
 
 /*
- * Starts the vCPU threads (each loads its seccomp filter, then runs the
- * guest). A thread that cannot be made stops the VM.
+ * Starts the vCPU threads: each loads its seccomp filter, then waits for
+ * vm_run() before it runs the guest (so the main thread can load its own
+ * filter meanwhile). A thread that cannot be made stops the VM.
  */
 void vm_start(struct vm *vm);
 
 /*
- * Runs the event loop on the calling (main) thread until the VM stops,
- * then waits for the vCPU threads. Returns the stop reason.
+ * Lets the vCPU threads run the guest, runs the event loop on the calling
+ * (main) thread until the VM stops, then waits for the vCPU threads.
+ * Returns the stop reason.
  */
 enum vm_stop_reason vm_run(struct vm *vm);
 
@@ -157,6 +160,10 @@ void vm_park_vcpu(struct vm *vm);
 
 /* Called by a vCPU thread as it leaves its loop. */
 void vm_vcpu_exited(struct vm *vm);
+
+/* Called by a vCPU thread, locked down, before its first KVM_RUN: blocks
+ * until vm_run() or a stop. True: run the guest. */
+bool vm_wait_release(struct vm *vm);
 
 struct virtio_dev;
 

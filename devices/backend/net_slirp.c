@@ -80,6 +80,25 @@ static struct net_slirp *of(struct net_backend *b)
 }
 
 /*
+ * libslirp logs (g_warning, g_debug) through the shared GLib it brought
+ * in, whose writer is not kvmkit's: give it kvmkit's, so that its messages
+ * follow [log] (file, format, level) and never take GLib's default path
+ * (journald's socket, iconv modules), which the filters forbid. Nothing to
+ * do when kvmkit itself uses the shared GLib.
+ */
+static void forward_shared_glib_log(void)
+{
+    void *glib = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_NOLOAD);
+    if (!glib)
+        return;
+    __typeof__(g_log_set_writer_func) *set_writer =
+        (__typeof__(g_log_set_writer_func) *)dlsym(glib, "g_log_set_writer_func");
+    if (set_writer && set_writer != g_log_set_writer_func)
+        set_writer(log_writer, NULL, NULL);
+    dlclose(glib);      /* only the reference NOLOAD took: libslirp needs it */
+}
+
+/*
  * The process-wide table of libslirp's entry points: loading a library is
  * per process, so this is the one piece of state here that is not per
  * back end. Filled on the first call; a library that failed to load is
@@ -111,6 +130,7 @@ static const struct slirp_api *slirp_api_get(GError **errp)
         } else {
             api = a;
             loaded = true;      /* the library stays loaded for the process */
+            forward_shared_glib_log();
         }
     }
     g_mutex_unlock(&lock);
