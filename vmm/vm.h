@@ -3,7 +3,8 @@
  * A virtual machine: the KVM handles, guest memory, the two buses, the
  * vCPUs and the devices, built from a vm_config.
  *
- * Lifecycle (main thread): vm_new() -> vm_run() -> vm_free(). vm_new()
+ * Lifecycle (main thread): vm_new() -> [lock-down] -> vm_start() ->
+ * [main thread's filter] -> vm_run() -> vm_free() (vmm/main.c). vm_new()
  * either returns a complete machine or NULL with an error and nothing left
  * behind; vm_free() is safe on every partially built machine.
  */
