@@ -138,9 +138,9 @@ static int cmd_run(int argc, char **argv)
         config_clear(&cfg);
         return 0;
     }
+    log_trace_startup("config parsed");
     /* prepare_restore() replaces cfg with the snapshot's own description,
      * which names no snapshot to restore: remember that this is one. */
-    log_trace_startup("config parsed");
     bool restoring = cfg.snapshot_restore != NULL;
     if (restoring && !(snap = prepare_restore(&cfg, &err))) {
         g_printerr("kvmkit: %s\n", err->message);
