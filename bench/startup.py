@@ -33,9 +33,11 @@ GUEST_MEM = "256M"
 
 
 def run_first_byte(argv, env=None, timeout=30.0):
-    """Returns (t_first_kvm_run, t_first_byte, total, returncode, t_exec_to_kvm_run) in
-    seconds from just before the spawn (None where not seen); the last one is
-    from the "exec at" stamp of bench/spawn_clock when argv starts with it."""
+    """Returns (t_first_kvm_run, t_first_byte, total, returncode, t_exec_to_kvm_run,
+    steps) in seconds from just before the spawn (None where not seen);
+    t_exec_to_kvm_run is from the "exec at" stamp of bench/spawn_clock when
+    argv starts with it; steps lists (step, seconds since the stamp before)
+    for every "kvmkit-trace: STEP at monotonic N ns" line."""
     t0 = time.monotonic_ns()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env)
@@ -58,8 +60,12 @@ def run_first_byte(argv, env=None, timeout=30.0):
     e = re.search(rb"exec at monotonic (\d+) ns", err or b"")
     kvm_run = (int(m.group(1)) - t0) / 1e9 if m else None
     from_exec = (int(m.group(1)) - int(e.group(1))) / 1e9 if m and e else None
+    steps, prev = [], t0
+    for s in re.finditer(rb"kvmkit-trace: (.*?) at monotonic (\d+) ns", err or b""):
+        steps.append((s.group(1).decode(), (int(s.group(2)) - prev) / 1e9))
+        prev = int(s.group(2))
     return (kvm_run, (first - t0) / 1e9 if first else None, total / 1e9, p.returncode,
-            from_exec)
+            from_exec, steps)
 
 
 def median_ms(xs):
@@ -71,23 +77,29 @@ def startup(programs, runs, clock):
     """Runs each (argv, env) of @programs @runs times directly and @runs
     times under spawn_clock, all interleaved so that each sees the same
     conditions. Returns, per program, lists: first KVM_RUN from the spawn,
-    first KVM_RUN from execve, first serial byte from the spawn, total."""
+    first KVM_RUN from execve, first serial byte from the spawn, total; and
+    a dict of each traced step's durations (under spawn_clock, so the first
+    is from execve)."""
     for argv, env in programs:
         for a in (argv, [clock] + argv):
             print("command:", "KVMKIT_TRACE_STARTUP=1" if env else "", shlex.join(a))
-    out = [([], [], [], []) for _ in programs]
+    out = [([], [], [], [], {}) for _ in programs]
     for _ in range(runs):
-        for (argv, env), (from_spawn, from_exec, first_byte, totals) in zip(programs, out):
-            kr, fb, tot, rc, _ = run_first_byte(argv, env)
+        for (argv, env), (from_spawn, from_exec, first_byte, totals, steps) in zip(programs,
+                                                                                    out):
+            kr, fb, tot, rc, _, _ = run_first_byte(argv, env)
             if rc != 0:
                 sys.exit(f"{argv[0]} exited {rc}")
             from_spawn.append(kr)
             first_byte.append(fb)
             totals.append(tot)
-            _, _, _, rc, fe = run_first_byte([clock] + argv, env)
+            _, _, _, rc, fe, traced = run_first_byte([clock] + argv, env)
             if rc != 0:
                 sys.exit(f"{argv[0]} (under spawn_clock) exited {rc}")
             from_exec.append(fe)
+            # from the spawn_clock stamp on: the script's own spawn is not in it
+            for step, t in traced[1:]:
+                steps.setdefault(step, []).append(t)
     return out
 
 
@@ -161,14 +173,18 @@ def main():
     env = dict(os.environ, KVMKIT_TRACE_STARTUP="1")
     kvmkit_argv = [kvmkit, "run", "--kernel", hello, "--memory", GUEST_MEM,
                    "--set", "serial.input=none"]
-    (fs, fe, _, _), (fr, fx, fb, tot) = startup([([floor], None), (kvmkit_argv, env)],
-                                                a.runs, clock)
+    (fs, fe, _, _, _), (fr, fx, fb, tot, steps) = startup(
+        [([floor], None), (kvmkit_argv, env)], a.runs, clock)
     print(f"floor   bare KVM calls (bench/kvm_floor.c) -> first KVM_RUN: "
           f"{median_ms(fs)} from the spawn, {median_ms(fe)} from execve")
     print(f"kvmkit  start -> first KVM_RUN   {median_ms(fr)} from the spawn, "
           f"{median_ms(fx)} from execve   (target <= 2 ms)")
     print(f"kvmkit  minus floor, run by run  {median_ms([k - f for k, f in zip(fx, fe) if k is not None and f is not None])} "
           f"from execve")
+    print("kvmkit  each step, from the end of the one before (KVMKIT_TRACE_STARTUP; "
+          "'main' is from execve):")
+    for step, ts in steps.items():
+        print(f"          {step:<20} {median_ms(ts)}")
     print(f"kvmkit  start -> first serial byte {median_ms(fb)} from the spawn")
     print(f"kvmkit  start -> exit            {median_ms(tot)} from the spawn")
 
@@ -200,7 +216,7 @@ def main():
         print("command:", shlex.join(argv))
         times = []
         for _ in range(min(a.runs, 5)):
-            _, fb_q, tot_q, rc, _ = run_first_byte(argv, timeout=20.0)
+            _, fb_q, tot_q, rc, _, _ = run_first_byte(argv, timeout=20.0)
             times.append(fb_q)
             if fb_q is None:
                 break
