@@ -173,14 +173,19 @@ def main():
     env = dict(os.environ, KVMKIT_TRACE_STARTUP="1")
     kvmkit_argv = [kvmkit, "run", "--kernel", hello, "--memory", GUEST_MEM,
                    "--set", "serial.input=none"]
-    (fs, fe, _, _, _), (fr, fx, fb, tot, steps) = startup(
-        [([floor], None), (kvmkit_argv, env)], a.runs, clock)
+    # The same VM without the seccomp filters: what loading them costs
+    # before the first KVM_RUN (docs/security.md).
+    unfiltered_argv = kvmkit_argv + ["--set", "security.seccomp=off"]
+    (fs, fe, _, _, _), (fr, fx, fb, tot, steps), (_, ux, _, _, _) = startup(
+        [([floor], None), (kvmkit_argv, env), (unfiltered_argv, env)], a.runs, clock)
     print(f"floor   bare KVM calls (bench/kvm_floor.c) -> first KVM_RUN: "
           f"{median_ms(fs)} from the spawn, {median_ms(fe)} from execve")
     print(f"kvmkit  start -> first KVM_RUN   {median_ms(fr)} from the spawn, "
           f"{median_ms(fx)} from execve   (target <= 2 ms)")
     print(f"kvmkit  minus floor, run by run  {median_ms([k - f for k, f in zip(fx, fe) if k is not None and f is not None])} "
           f"from execve")
+    print(f"kvmkit  with [security] seccomp = off {median_ms(ux)} from execve "
+          f"(the filters cost {median_ms([k - u for k, u in zip(fx, ux) if k is not None and u is not None])}, run by run)")
     print("kvmkit  each step, from the end of the one before (KVMKIT_TRACE_STARTUP; "
           "'main' is from execve):")
     for step, ts in steps.items():
