@@ -3,6 +3,7 @@
 #include "x86/bootparams.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,7 +354,7 @@ START_TEST(test_rng_seed_outside_ram)
 }
 END_TEST
 
-static Suite *bootparams_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("bootparams");
     TCase *tc = tcase_create("e820");
@@ -381,13 +382,4 @@ static Suite *bootparams_suite(void)
     tcase_add_test(tc, test_rng_seed_outside_ram);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(bootparams_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

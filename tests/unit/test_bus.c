@@ -3,6 +3,7 @@
 #include "bus.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,7 +278,7 @@ START_TEST(test_destroy_twice_safe)
 }
 END_TEST
 
-static Suite *bus_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("bus");
     TCase *tc = tcase_create("core");
@@ -296,13 +297,4 @@ static Suite *bus_suite(void)
     tcase_add_test(tc, test_destroy_twice_safe);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(bus_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

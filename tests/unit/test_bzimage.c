@@ -6,6 +6,7 @@
 #include "x86/bzimage.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,7 @@ START_TEST(test_real_payload)
 }
 END_TEST
 
-static Suite *bzimage_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("bzimage");
     TCase *tc = tcase_create("core");
@@ -269,13 +270,4 @@ static Suite *bzimage_suite(void)
     tcase_add_test(tc, test_real_payload);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(bzimage_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,6 +7,7 @@
 #include "cgroup.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,7 +131,7 @@ START_TEST(test_group_exists)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("cgroup");
     TCase *tc = tcase_create("cgroup");
@@ -141,9 +142,5 @@ int main(void)
     tcase_add_test(tc, test_controller_missing);
     tcase_add_test(tc, test_group_exists);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }

@@ -3,6 +3,7 @@
 #include "cmos_rtc.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,7 +222,7 @@ START_TEST(test_default_clock)
 }
 END_TEST
 
-static Suite *rtc_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("cmos_rtc");
     TCase *tc = tcase_create("core");
@@ -240,13 +241,4 @@ static Suite *rtc_suite(void)
     tcase_add_test(tc, test_default_clock);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(rtc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include "unit_main.h"
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1499,7 +1500,7 @@ START_TEST(test_security_and_limits)
 }
 END_TEST
 
-static Suite *config_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
@@ -1551,13 +1552,4 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_security_and_limits);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(config_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -3,6 +3,7 @@
 #include "elf_loader.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,7 +329,7 @@ START_TEST(test_load_outside_ram)
 }
 END_TEST
 
-static Suite *elf_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("elf_loader");
     TCase *tc = tcase_create("core");
@@ -351,13 +352,4 @@ static Suite *elf_suite(void)
     tcase_add_test(tc, test_load_outside_ram);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(elf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

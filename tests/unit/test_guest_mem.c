@@ -3,6 +3,7 @@
 #include "guest_mem.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,7 +186,7 @@ START_TEST(test_init_failure_and_destroy)
 }
 END_TEST
 
-static Suite *guest_mem_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("guest_mem");
     TCase *tc = tcase_create("two_regions");
@@ -204,13 +205,4 @@ static Suite *guest_mem_suite(void)
     tcase_add_test(tc2, test_init_failure_and_destroy);
     suite_add_tcase(s, tc2);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(guest_mem_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

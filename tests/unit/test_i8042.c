@@ -3,6 +3,7 @@
 #include "i8042.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,7 +184,7 @@ START_TEST(test_free_null)
 }
 END_TEST
 
-static Suite *i8042_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("i8042");
     TCase *tc = tcase_create("core");
@@ -202,13 +203,4 @@ static Suite *i8042_suite(void)
     tcase_add_test(tc, test_free_null);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(i8042_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,6 +5,7 @@
  * valid and hostile texts.
  */
 #include <check.h>
+#include "unit_main.h"
 #include <string.h>
 #include <json-glib/json-glib.h>
 
@@ -178,7 +179,7 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("core");
@@ -188,9 +189,5 @@ int main(void)
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <unistd.h>
 #include <json-glib/json-glib.h>
@@ -125,7 +126,7 @@ START_TEST(test_writer_to_file)
 }
 END_TEST
 
-static Suite *log_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("log");
     TCase *tc = tcase_create("log");
@@ -134,13 +135,4 @@ static Suite *log_suite(void)
     tcase_add_test(tc, test_writer_to_file);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(log_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

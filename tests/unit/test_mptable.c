@@ -6,6 +6,7 @@
 #include "x86/mptable.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -166,7 +167,7 @@ START_TEST(test_pointer_follows_gpa)
 }
 END_TEST
 
-static Suite *mptable_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("mptable");
     TCase *tc = tcase_create("core");
@@ -177,13 +178,4 @@ static Suite *mptable_suite(void)
     tcase_add_test(tc, test_pointer_follows_gpa);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(mptable_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -4,6 +4,7 @@
 #include "x86/pvm.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,7 @@ START_TEST(test_cpuid_hides_hypercall_features)
 }
 END_TEST
 
-static Suite *pvm_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("pvm");
     TCase *tc = tcase_create("classify");
@@ -148,13 +149,4 @@ static Suite *pvm_suite(void)
     tcase_add_test(tc, test_cpuid_hides_hypercall_features);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(pvm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include "seccomp_rules.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <seccomp.h>
 #include <signal.h>
 #include <string.h>
@@ -131,7 +132,7 @@ START_TEST(test_off_loads_nothing)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("seccomp");
     TCase *tc = tcase_create("seccomp");
@@ -141,9 +142,5 @@ int main(void)
     tcase_add_test(tc, test_loaded_main_filter);
     tcase_add_test(tc, test_off_loads_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }

@@ -7,6 +7,7 @@
 #include "serial16550.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -580,7 +581,7 @@ START_TEST(test_no_backend)
 }
 END_TEST
 
-static Suite *serial_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("serial16550");
     TCase *tc = tcase_create("regs");
@@ -627,13 +628,4 @@ static Suite *serial_suite(void)
     tcase_add_test(tc, test_no_backend);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(serial_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include "snap.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,7 +415,7 @@ START_TEST(test_config_copy_instance_keys)
 }
 END_TEST
 
-static Suite *snapshot_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("snapshot");
     TCase *tc = tcase_create("snap");
@@ -432,13 +433,4 @@ static Suite *snapshot_suite(void)
     tcase_add_test(tc, test_config_copy_instance_keys);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(snapshot_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include "blk.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -802,7 +803,7 @@ START_TEST(test_counters)
 }
 END_TEST
 
-static Suite *virtio_blk_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtio_blk");
     TCase *tc = tcase_create("config");
@@ -859,13 +860,4 @@ static Suite *virtio_blk_suite(void)
     tcase_add_test(tc, test_block_mem);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(virtio_blk_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 #include "mmio.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,7 +320,7 @@ START_TEST(test_tx_outside_ram)
 }
 END_TEST
 
-static Suite *virtio_console_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtio_console");
     TCase *tc = tcase_create("console");
@@ -333,13 +334,4 @@ static Suite *virtio_console_suite(void)
     tcase_add_test(tc, test_tx_outside_ram);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(virtio_console_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

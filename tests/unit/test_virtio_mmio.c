@@ -8,6 +8,7 @@
 #include "mmio.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -982,7 +983,7 @@ START_TEST(test_free_stops_io_thread)
 }
 END_TEST
 
-static Suite *virtio_mmio_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtio_mmio");
     TCase *tc = tcase_create("registers");
@@ -1028,13 +1029,4 @@ static Suite *virtio_mmio_suite(void)
     tcase_add_test(tc, test_free_stops_io_thread);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(virtio_mmio_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include "net.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <string.h>
 
 #include "mmio.h"
@@ -766,7 +767,7 @@ START_TEST(test_csum_known_value)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtio_net");
     TCase *tc = tcase_create("device");
@@ -796,13 +797,4 @@ static Suite *suite(void)
     tcase_add_test(tc, test_snapshot_backend_state_refused);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include "virtq.h"
 
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -847,7 +848,7 @@ START_TEST(test_load_refusals)
 }
 END_TEST
 
-static Suite *virtq_suite(void)
+Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtq");
     TCase *tc = tcase_create("start");
@@ -910,13 +911,4 @@ static Suite *virtq_suite(void)
     tcase_add_test(tc, test_load_refusals);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(virtq_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
