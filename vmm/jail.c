@@ -289,7 +289,9 @@ bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp)
 {
     /* The I/O threads' filters go on after the user change: glibc makes
      * every thread call setresuid itself, which the filters forbid. */
-    if (!vm_call_on_io_threads(vm, jail_thread, j, errp) || !jail_late(j, errp) ||
+    bool thread_work = (j->ns & CONFIG_NS_NET) || j->has_user;   /* see jail_thread() */
+    if ((thread_work && !vm_call_on_io_threads(vm, jail_thread, j, errp)) ||
+        !jail_late(j, errp) ||
         !vm_call_on_io_threads(vm, io_thread_filter, j, errp))
         return false;
     if (j->cfg->seccomp == CONFIG_SECCOMP_OFF)

@@ -382,23 +382,27 @@ bool vm_pause(struct vm *vm, GError **errp)
     if (vm_stopping(vm))
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "the VM is stopping");
     /* No vCPU can notify a queue now; let each I/O thread finish what it
-     * was given, so no request is half done. */
-    for (guint i = 0; i < vm->virtio->len; i++) {
-        struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
-        virtio_mmio_sync(v->transport);
-    }
+     * was given, so no request is half done (virtio_mmio_sync(), on all
+     * threads at once). */
+    for (int round = 0; round < VIRTIO_MMIO_SYNC_ROUNDS; round++)
+        vm_call_on_io_threads(vm, NULL, NULL, NULL);
     return true;
 }
 
 bool vm_call_on_io_threads(struct vm *vm, bool (*fn)(void *opaque, GError **errp),
                            void *opaque, GError **errp)
 {
-    for (guint i = 0; i < vm->virtio->len; i++) {
+    guint n = vm->virtio->len;
+    struct virtio_mmio_call *calls[n ? n : 1];
+    for (guint i = 0; i < n; i++) {
         struct vm_virtio *v = g_ptr_array_index(vm->virtio, i);
-        if (!virtio_mmio_call_on_io_thread(v->transport, fn, opaque, errp))
-            return false;
+        calls[i] = virtio_mmio_call_post(v->transport, fn, opaque);
     }
-    return true;
+    /* Every call is waited for, the first error kept. */
+    bool ok = true;
+    for (guint i = 0; i < n; i++)
+        ok = virtio_mmio_call_wait(calls[i], ok ? errp : NULL) && ok;
+    return ok;
 }
 
 void vm_resume(struct vm *vm)

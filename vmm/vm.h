@@ -150,8 +150,9 @@ void vm_resume(struct vm *vm);
 
 bool vm_is_paused(struct vm *vm);
 
-/* Runs @fn(@opaque) on each virtio I/O thread in turn, waiting for each
- * (main thread, before vm_run()); stops at the first that returns false. */
+/* Runs @fn(@opaque) on every virtio I/O thread at once (@fn NULL: nothing)
+ * and waits for all of them (main thread); false with the first error when
+ * any returned false. */
 bool vm_call_on_io_threads(struct vm *vm, bool (*fn)(void *opaque, GError **errp),
                            void *opaque, GError **errp);
 

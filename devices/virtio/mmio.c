@@ -624,7 +624,7 @@ uint32_t virtio_mmio_status(struct virtio_mmio *t)
     return s;
 }
 
-struct sync_point {
+struct virtio_mmio_call {
     GMutex lock;
     GCond cond;
     bool done;
@@ -634,40 +634,50 @@ struct sync_point {
     GError *err;
 };
 
-static gboolean sync_done(gpointer opaque)
+static gboolean call_done(gpointer opaque)
 {
-    struct sync_point *sp = opaque;
-    bool ok = !sp->fn || sp->fn(sp->opaque, &sp->err);
-    g_mutex_lock(&sp->lock);
-    sp->ok = ok;
-    sp->done = true;
-    g_cond_signal(&sp->cond);
-    g_mutex_unlock(&sp->lock);
+    struct virtio_mmio_call *c = opaque;
+    bool ok = !c->fn || c->fn(c->opaque, &c->err);
+    g_mutex_lock(&c->lock);
+    c->ok = ok;
+    c->done = true;
+    g_cond_signal(&c->cond);
+    g_mutex_unlock(&c->lock);
     return G_SOURCE_REMOVE;
 }
 
-static bool sync_round(struct virtio_mmio *t, bool (*fn)(void *opaque, GError **errp),
-                       void *opaque, GError **errp)
+struct virtio_mmio_call *virtio_mmio_call_post(struct virtio_mmio *t,
+                                               bool (*fn)(void *opaque, GError **errp),
+                                               void *opaque)
 {
-    struct sync_point sp = { .done = false, .fn = fn, .opaque = opaque };
-    g_mutex_init(&sp.lock);
-    g_cond_init(&sp.cond);
-    /* A source, not g_main_context_invoke(), which would run sync_done()
+    struct virtio_mmio_call *c = g_new0(struct virtio_mmio_call, 1);
+    c->fn = fn;
+    c->opaque = opaque;
+    g_mutex_init(&c->lock);
+    g_cond_init(&c->cond);
+    /* A source, not g_main_context_invoke(), which would run call_done()
      * right here if the I/O thread has not acquired its context yet. */
     GSource *src = g_idle_source_new();
     g_source_set_priority(src, G_PRIORITY_DEFAULT);
-    g_source_set_callback(src, sync_done, &sp, NULL);
+    g_source_set_callback(src, call_done, c, NULL);
     g_source_attach(src, t->io_ctx);
     g_source_unref(src);
-    g_mutex_lock(&sp.lock);
-    while (!sp.done)
-        g_cond_wait(&sp.cond, &sp.lock);
-    g_mutex_unlock(&sp.lock);
-    g_cond_clear(&sp.cond);
-    g_mutex_clear(&sp.lock);
-    if (!sp.ok)
-        g_propagate_error(errp, sp.err);
-    return sp.ok;
+    return c;
+}
+
+bool virtio_mmio_call_wait(struct virtio_mmio_call *c, GError **errp)
+{
+    g_mutex_lock(&c->lock);
+    while (!c->done)
+        g_cond_wait(&c->cond, &c->lock);
+    g_mutex_unlock(&c->lock);
+    g_cond_clear(&c->cond);
+    g_mutex_clear(&c->lock);
+    bool ok = c->ok;
+    if (!ok)
+        g_propagate_error(errp, c->err);
+    g_free(c);
+    return ok;
 }
 
 void virtio_mmio_sync(struct virtio_mmio *t)
@@ -680,15 +690,8 @@ void virtio_mmio_sync(struct virtio_mmio *t)
      * and the notify sources, attached earlier at the same priority, are
      * dispatched before it.
      */
-    sync_round(t, NULL, NULL, NULL);
-    sync_round(t, NULL, NULL, NULL);
-}
-
-bool virtio_mmio_call_on_io_thread(struct virtio_mmio *t,
-                                   bool (*fn)(void *opaque, GError **errp), void *opaque,
-                                   GError **errp)
-{
-    return sync_round(t, fn, opaque, errp);
+    for (int round = 0; round < VIRTIO_MMIO_SYNC_ROUNDS; round++)
+        virtio_mmio_call_wait(virtio_mmio_call_post(t, NULL, NULL), NULL);
 }
 
 /* ---- snapshot ---- */

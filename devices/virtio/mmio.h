@@ -51,15 +51,24 @@ extern const struct bus_ops virtio_mmio_bus_ops;
 uint32_t virtio_mmio_status(struct virtio_mmio *t);
 
 /* Waits until the I/O thread has handled everything queued before (tests,
- * pausing the VM). */
+ * pausing the VM): VIRTIO_MMIO_SYNC_ROUNDS empty calls, one after the other
+ * (mmio.c says why one is not enough). */
+#define VIRTIO_MMIO_SYNC_ROUNDS 2
 void virtio_mmio_sync(struct virtio_mmio *t);
 
-/* Runs @fn(@opaque, @errp) on the I/O thread and waits for it; returns
- * what @fn returned (main thread; used to install per-thread security
- * settings: vmm/seccomp_filter.h, vmm/jail.h). */
-bool virtio_mmio_call_on_io_thread(struct virtio_mmio *t,
-                                   bool (*fn)(void *opaque, GError **errp), void *opaque,
-                                   GError **errp);
+/*
+ * Posts @fn(@opaque, @errp) (or nothing, with @fn NULL) to the I/O thread
+ * and returns at once; virtio_mmio_call_wait() waits for it, returns what
+ * @fn returned and frees the call. Posting to every device before waiting
+ * lets their threads run it at the same time. Main thread; used to install
+ * per-thread security settings (vmm/seccomp_filter.h, vmm/jail.h) and to
+ * pause the VM.
+ */
+struct virtio_mmio_call;
+struct virtio_mmio_call *virtio_mmio_call_post(struct virtio_mmio *t,
+                                               bool (*fn)(void *opaque, GError **errp),
+                                               void *opaque);
+bool virtio_mmio_call_wait(struct virtio_mmio_call *c, GError **errp);
 
 struct snap_out;
 struct snap_in;
