@@ -130,6 +130,14 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
                                   int *bad_fwd, GError **errp);
 
 /*
+ * Starts loading libslirp (~0.6 ms on the PVM host) on a thread of its
+ * own, for a VM that will have a user-mode NIC: the first net_slirp_new()
+ * joins it, and reports a failure to load. Main thread, once the signal
+ * mask every thread inherits is set and after any fork (vmm/jail.h).
+ */
+void net_slirp_preload(void);
+
+/*
  * The TAP back end: opens /dev/net/tun and attaches to (or, with
  * CAP_NET_ADMIN, creates) the interface @ifname, with IFF_VNET_HDR when
  * @offload (then csum_offload is true), reading it from @ctx. The

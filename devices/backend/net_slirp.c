@@ -11,9 +11,11 @@
  * queued frames (slirp_input). Frames slirp sends to the guest go straight
  * to the device's rx() on this thread.
  *
- * libslirp is loaded with dlopen() when the first user-mode NIC is made,
- * not linked: a VM without one does not pay for loading it (and the
- * shared GLib it needs) at every start. kvmkit links GLib statically
+ * libslirp is loaded with dlopen() for a VM with a user-mode NIC, not
+ * linked: a VM without one does not pay for loading it (and the shared
+ * GLib it needs) at every start. A VM with one starts loading it on a
+ * thread of its own as it begins (net_slirp_preload()), alongside the KVM
+ * calls; the first net_slirp_new() joins that thread. kvmkit links GLib statically
  * (docs/platform.md, "Start-up costs"); libslirp brings its own shared
  * copy. The two never share an object: libslirp's API passes plain C
  * types and callbacks, and memory it hands out is freed with free().
@@ -100,41 +102,74 @@ static void forward_shared_glib_log(void)
 
 /*
  * The process-wide table of libslirp's entry points: loading a library is
- * per process, so this is the one piece of state here that is not per
- * back end. Filled on the first call; a library that failed to load is
- * tried again next time (the error names it either way).
+ * per process, so this (with the preload thread) is the one piece of
+ * state here that is not per back end. Filled on the first load; a library
+ * that failed to load is tried again next time (the error names it either
+ * way).
  */
-static const struct slirp_api *slirp_api_get(GError **errp)
+static struct {
+    GMutex lock;
+    struct slirp_api api;
+    bool loaded;
+    GThread *preload;           /* net_slirp_preload()'s, until joined */
+} lib;
+
+static const struct slirp_api *slirp_api_load(GError **errp)
 {
-    static GMutex lock;
-    static struct slirp_api api;
-    static bool loaded;
-    const struct slirp_api *ret = &api;
-    g_mutex_lock(&lock);
-    if (!loaded) {
+    const struct slirp_api *ret = &lib.api;
+    g_mutex_lock(&lib.lock);
+    if (!lib.loaded) {
         struct slirp_api a;
-        void *lib = dlopen(SLIRP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+        void *h = dlopen(SLIRP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
         const char *missing = NULL;
 #define SLIRP_LOOKUP(f) \
-        if (lib && !missing && !(a.f = (__typeof__(f) *)dlsym(lib, #f))) \
+        if (h && !missing && !(a.f = (__typeof__(f) *)dlsym(h, #f))) \
             missing = #f;
         SLIRP_FUNCTIONS(SLIRP_LOOKUP)
 #undef SLIRP_LOOKUP
-        if (!lib || missing) {
+        if (!h || missing) {
             kvmkit_fail(errp, KVMKIT_ERROR_HOST, "user network: cannot load %s: %s%s",
-                        SLIRP_LIBRARY, lib ? "no function " : dlerror(),
-                        lib ? missing : " (install libslirp0)");
-            if (lib)
-                dlclose(lib);
+                        SLIRP_LIBRARY, h ? "no function " : dlerror(),
+                        h ? missing : " (install libslirp0)");
+            if (h)
+                dlclose(h);
             ret = NULL;
         } else {
-            api = a;
-            loaded = true;      /* the library stays loaded for the process */
+            lib.api = a;
+            lib.loaded = true;      /* the library stays loaded for the process */
             forward_shared_glib_log();
         }
     }
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&lib.lock);
     return ret;
+}
+
+static gpointer preload_thread(gpointer opaque)
+{
+    (void)opaque;
+    slirp_api_load(NULL);       /* a failure is met again, and reported, below */
+    return NULL;
+}
+
+void net_slirp_preload(void)
+{
+    g_mutex_lock(&lib.lock);
+    if (!lib.loaded && !lib.preload)
+        lib.preload = g_thread_try_new("slirp-load", preload_thread, NULL, NULL);
+    g_mutex_unlock(&lib.lock);
+}
+
+static const struct slirp_api *slirp_api_get(GError **errp)
+{
+    /* Joined before use: no thread of kvmkit's outlives the lock-down
+     * unfiltered. */
+    g_mutex_lock(&lib.lock);
+    GThread *t = lib.preload;
+    lib.preload = NULL;
+    g_mutex_unlock(&lib.lock);
+    if (t)
+        g_thread_join(t);
+    return slirp_api_load(errp);
 }
 
 /* ---- callbacks from slirp (main loop thread) ---- */
