@@ -2,6 +2,7 @@
 #include "cmos_rtc.h"
 #include "snap.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <glib.h>
 
@@ -38,26 +39,77 @@ static unsigned decode(const struct cmos_rtc *rtc, uint8_t v)
     return (rtc->ram[REG_B] & B_DM) ? v : from_bcd(v);
 }
 
+/*
+ * UTC calendar arithmetic (proleptic Gregorian, days counted in 400-year
+ * eras), done here rather than with gmtime_r()/timegm(): glibc loads the
+ * host's time zone on the first call of either (an openat() of
+ * /etc/localtime), on the vCPU thread that serves the port, whose seccomp
+ * filter kills the process for it.
+ */
+struct civil {
+    int64_t year;
+    int64_t mon;    /* 1-12 out of civil_from_time(); any value into time_from_civil() */
+    int64_t mday, hour, min, sec;
+    unsigned wday;  /* 0 = Sunday; out of civil_from_time() only */
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static void civil_from_time(int64_t t, struct civil *c)
+{
+    int64_t days = floor_div(t, 86400), secs = t - days * 86400;
+    c->hour = secs / 3600;
+    c->min = secs / 60 % 60;
+    c->sec = secs % 60;
+    c->wday = (unsigned)(days + 4 - floor_div(days + 4, 7) * 7);  /* 1970-01-01: Thursday */
+    /* Days since 0000-03-01, so that February is the last month of a year. */
+    int64_t z = days + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;                                   /* 0..146096 */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* 0..399 */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            /* 0..365 */
+    int64_t mp = (5 * doy + 2) / 153;                                 /* 0 = March */
+    c->mday = doy - (153 * mp + 2) / 5 + 1;
+    c->mon = mp < 10 ? mp + 3 : mp - 9;
+    c->year = yoe + era * 400 + (c->mon <= 2);
+}
+
+/* The inverse, with timegm()'s leniency: fields out of range carry over. */
+static int64_t time_from_civil(const struct civil *c)
+{
+    int64_t year = c->year + floor_div(c->mon - 1, 12);
+    int64_t mon = c->mon - 1 - floor_div(c->mon - 1, 12) * 12 + 1;    /* 1..12 */
+    int64_t y = year - (mon <= 2);
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468 + (c->mday - 1);
+    return days * 86400 + c->hour * 3600 + c->min * 60 + c->sec;
+}
+
 static uint8_t read_time_reg(struct cmos_rtc *rtc, unsigned reg)
 {
-    time_t t = rtc->now() + rtc->offset;
-    struct tm tm;
-    gmtime_r(&t, &tm);
+    struct civil c;
+    civil_from_time((int64_t)rtc->now() + rtc->offset, &c);
     switch (reg) {
-    case REG_SEC:  return encode(rtc, tm.tm_sec);
-    case REG_MIN:  return encode(rtc, tm.tm_min);
+    case REG_SEC:  return encode(rtc, c.sec);
+    case REG_MIN:  return encode(rtc, c.min);
     case REG_HOUR:
         if (rtc->ram[REG_B] & B_24H)
-            return encode(rtc, tm.tm_hour);
+            return encode(rtc, c.hour);
         {
-            unsigned h = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
-            return encode(rtc, h) | (tm.tm_hour >= 12 ? 0x80 : 0);
+            unsigned h = c.hour % 12 ? c.hour % 12 : 12;
+            return encode(rtc, h) | (c.hour >= 12 ? 0x80 : 0);
         }
-    case REG_WDAY: return encode(rtc, tm.tm_wday + 1);
-    case REG_MDAY: return encode(rtc, tm.tm_mday);
-    case REG_MON:  return encode(rtc, tm.tm_mon + 1);
-    case REG_YEAR: return encode(rtc, tm.tm_year % 100);
-    case REG_CENTURY: return encode(rtc, (tm.tm_year + 1900) / 100);
+    case REG_WDAY: return encode(rtc, c.wday + 1);
+    case REG_MDAY: return encode(rtc, c.mday);
+    case REG_MON:  return encode(rtc, c.mon);
+    case REG_YEAR: return encode(rtc, (unsigned)(c.year - floor_div(c.year, 100) * 100));
+    case REG_CENTURY: return encode(rtc, (unsigned)floor_div(c.year, 100));
     }
     return 0;
 }
@@ -65,25 +117,24 @@ static uint8_t read_time_reg(struct cmos_rtc *rtc, unsigned reg)
 /* Applies a guest write to a time register as a change of offset. */
 static void write_time_reg(struct cmos_rtc *rtc, unsigned reg, uint8_t v)
 {
-    time_t t = rtc->now() + rtc->offset;
-    struct tm tm;
-    gmtime_r(&t, &tm);
+    struct civil c;
+    civil_from_time((int64_t)rtc->now() + rtc->offset, &c);
     unsigned val = decode(rtc, reg == REG_HOUR ? (v & 0x7f) : v);
     switch (reg) {
-    case REG_SEC:  tm.tm_sec = val; break;
-    case REG_MIN:  tm.tm_min = val; break;
+    case REG_SEC:  c.sec = val; break;
+    case REG_MIN:  c.min = val; break;
     case REG_HOUR:
         if (!(rtc->ram[REG_B] & B_24H))
             val = (val % 12) + ((v & 0x80) ? 12 : 0);
-        tm.tm_hour = val;
+        c.hour = val;
         break;
-    case REG_MDAY: tm.tm_mday = val; break;
-    case REG_MON:  tm.tm_mon = val - 1; break;
-    case REG_YEAR: tm.tm_year = (tm.tm_year / 100) * 100 + val; break;
-    case REG_CENTURY: tm.tm_year = val * 100 + tm.tm_year % 100 - 1900; break;
+    case REG_MDAY: c.mday = val; break;
+    case REG_MON:  c.mon = val; break;
+    case REG_YEAR: c.year = floor_div(c.year, 100) * 100 + val; break;
+    case REG_CENTURY: c.year = (int64_t)val * 100 + (c.year - floor_div(c.year, 100) * 100); break;
     default: return;    /* weekday follows from the date */
     }
-    rtc->offset = timegm(&tm) - rtc->now();
+    rtc->offset = time_from_civil(&c) - (int64_t)rtc->now();
 }
 
 /* Seconds, minutes, hours, weekday, date, month, year, century; the odd

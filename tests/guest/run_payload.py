@@ -56,6 +56,9 @@ def parse_args(argv):
                    help="regex that must match stdout (repeatable)")
     p.add_argument("--stderr-re", action="append", default=[],
                    help="regex that must match stderr (repeatable)")
+    p.add_argument("--stdout-utc-re", action="append", default=[],
+                   help="like --stdout-re, after time.strftime() with the host's UTC "
+                        "time as kvmkit started or as it ended (either may match)")
     p.add_argument("--stdout-not-re", action="append", default=[],
                    help="regex that must not match stdout (repeatable)")
     p.add_argument("--count", nargs=2, action="append", default=[],
@@ -224,6 +227,7 @@ def main(argv):
                 print(f"vm.conf:\n{f.read()}", end="")
         stdin_text = a.stdin.replace("\\n", "\n") if a.stdin is not None else None
         start = time.monotonic()
+        utc_start = time.gmtime()
         timed_out = False
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_text is not None
                                 else subprocess.DEVNULL,
@@ -255,6 +259,11 @@ def main(argv):
     elif rc != a.exit_code:
         errors.append(f"exit code {rc}, expected {a.exit_code}")
     check_re("stdout", stdout, a.stdout_re, errors)
+    utc_end = time.gmtime()
+    for pat in a.stdout_utc_re:
+        pats = {time.strftime(pat, utc_start), time.strftime(pat, utc_end)}
+        if not any(re.search(p, stdout, re.MULTILINE) for p in pats):
+            errors.append(f"stdout: no match for /{' or '.join(sorted(pats))}/")
     check_re("stdout", stdout, a.stdout_not_re, errors, want=False)
     check_re("stderr", stderr, a.stderr_re, errors)
     check_count("stdout", stdout, a.count, errors)

@@ -209,6 +209,66 @@ START_TEST(test_set_date)
 }
 END_TEST
 
+/* The device's own calendar against glibc's, 1900 to 2400, in binary
+ * 24-hour mode: every field of every sampled second. */
+START_TEST(test_calendar_matches_gmtime)
+{
+    wr(REG_B, 0x06);
+    const time_t from = -2208988800LL, to = 13569465600LL;   /* 1900-01-01, 2400-01-01 */
+    unsigned n = 0;
+    for (time_t t = from; t < to; t += 86400 * 3 + 3607, n++) {
+        struct tm tm;
+        fake_now = t;
+        ck_assert(gmtime_r(&t, &tm));
+        ck_assert_uint_eq(rd(SEC), tm.tm_sec);
+        ck_assert_uint_eq(rd(MIN), tm.tm_min);
+        ck_assert_uint_eq(rd(HOUR), tm.tm_hour);
+        ck_assert_uint_eq(rd(WDAY), tm.tm_wday + 1);
+        ck_assert_uint_eq(rd(MDAY), tm.tm_mday);
+        ck_assert_uint_eq(rd(MON), tm.tm_mon + 1);
+        ck_assert_uint_eq(rd(YEAR), tm.tm_year % 100);
+        ck_assert_uint_eq(rd(CENTURY), (tm.tm_year + 1900) / 100);
+    }
+    ck_assert_uint_gt(n, 50000);
+    /* The last second of a leap day and of a century that is not leap. */
+    fake_now = 951868799;                       /* 2000-02-29 23:59:59 */
+    ck_assert_uint_eq(rd(MDAY), 29);
+    fake_now = 4107542399LL;                    /* 2100-02-28 23:59:59 */
+    ck_assert_uint_eq(rd(MDAY), 28);
+    fake_now += 1;                              /* 2100-03-01 */
+    ck_assert_uint_eq(rd(MON), 3);
+    ck_assert_uint_eq(rd(MDAY), 1);
+}
+END_TEST
+
+/* Writes out of a field's range carry over as timegm() does them. */
+START_TEST(test_set_out_of_range_carries)
+{
+    wr(REG_B, 0x06);
+    wr(YEAR, 30);
+    wr(MON, 2);
+    wr(MDAY, 31);                               /* 2030-02-31 is 2030-03-03 */
+    struct tm tm = { .tm_year = 130, .tm_mon = 1, .tm_mday = 31, .tm_hour = 13,
+                     .tm_min = 45, .tm_sec = 7 };
+    time_t want = timegm(&tm);
+    ck_assert_uint_eq(rd(MON), 3);
+    ck_assert_uint_eq(rd(MDAY), 3);
+    wr(MON, 13);                                /* month 13: January next year */
+    ck_assert_uint_eq(rd(MON), 1);
+    ck_assert_uint_eq(rd(YEAR), 31);
+    tm = (struct tm){ .tm_year = 130, .tm_mon = 12, .tm_mday = 3, .tm_hour = 13,
+                      .tm_min = 45, .tm_sec = 7 };
+    want = timegm(&tm);
+    struct tm got;
+    ck_assert(gmtime_r(&want, &got));
+    ck_assert_uint_eq(rd(MDAY), got.tm_mday);
+    ck_assert_uint_eq(rd(WDAY), got.tm_wday + 1);
+    wr(MIN, 99);                                /* 13:99 is 14:39 */
+    ck_assert_uint_eq(rd(HOUR), 14);
+    ck_assert_uint_eq(rd(MIN), 39);
+}
+END_TEST
+
 START_TEST(test_default_clock)
 {
     /* With no injected clock the host's time() is used: just a sane year. */
@@ -238,6 +298,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, test_set_minutes_shifts_clock);
     tcase_add_test(tc, test_set_time_binary_and_12h);
     tcase_add_test(tc, test_set_date);
+    tcase_add_test(tc, test_calendar_matches_gmtime);
+    tcase_add_test(tc, test_set_out_of_range_carries);
     tcase_add_test(tc, test_default_clock);
     suite_add_tcase(s, tc);
     return s;
