@@ -1236,9 +1236,12 @@ static bool check_keys(struct vm_config *cfg, const char *section,
         g_autofree char *how = how_to_set(k);
         struct config_char *c = field;
 
-        /* Restoring: the snapshot describes the machine, not the flags. */
-        bool required = (k->flags & KEY_REQUIRED) &&
-                        !(cfg->snapshot_restore && !inst);
+        /* Restoring: the snapshot describes the machine, not the flags,
+         * and its kernel and initrd are in its memory, not read again:
+         * they may have moved or be gone. */
+        bool restoring = cfg->snapshot_restore || cfg->snapshot_machine;
+        bool required = (k->flags & KEY_REQUIRED) && !(restoring && !inst);
+        bool unused = restoring && strcmp(section, "boot") == 0;
         if (required && !*(char **)field) {
             /* "vm.conf: [disk \"root\"] path: required", naming where
              * get_instance() (which made every instance) first saw it */
@@ -1252,7 +1255,7 @@ static bool check_keys(struct vm_config *cfg, const char *section,
             return false;
         }
         if (k->kind == KIND_PATH && (k->flags & KEY_READ_FILE) &&
-            *(char **)field &&
+            *(char **)field && !unused &&
             !check_input_file(who, *(char **)field, CONFIG_ERROR_PATH, errp))
             return false;
         if (k->kind == KIND_CHAR_OUT && c->kind == CONFIG_CHAR_FILE &&
@@ -1818,6 +1821,23 @@ static const struct section_desc *section_named(const char *name)
 
 /* @key of every instance of the named section @sec in @src, onto the
  * instance of the same name in @dst, which must have it. */
+/*
+ * After a copy of @group.@key from @src to @dst: @src's origin goes with
+ * it, where the user gave it, or none when it is @src's default, so that
+ * @dst's checks still tell a default from a choice (config_finish():
+ * [serial] input and [console] input may both be stdin only by default).
+ */
+static void copy_origin(struct vm_config *dst, const struct vm_config *src, const char *group,
+                        const char *key)
+{
+    g_autofree char *name = g_strdup_printf("%s.%s", group, key);
+    const char *origin = g_hash_table_lookup(src->origins, name);
+    if (origin)
+        g_hash_table_replace(dst->origins, g_strdup(name), g_strdup(origin));
+    else
+        g_hash_table_remove(dst->origins, name);
+}
+
 static bool copy_instance_key(struct vm_config *dst, const struct vm_config *src,
                               const struct section_desc *sec, const struct key_desc *k,
                               GError **errp)
@@ -1841,6 +1861,7 @@ static bool copy_instance_key(struct vm_config *dst, const struct vm_config *src
         g_autofree char *v = format_value(k, (const char *)from + k->offset);
         if (v && !config_set(dst, NULL, group, k->key, v, NULL, errp))
             return false;
+        copy_origin(dst, src, group, k->key);
     }
     return true;
 }
@@ -1863,6 +1884,7 @@ bool config_copy_keys(struct vm_config *dst, const struct vm_config *src,
             return false;
         if (!v)
             free_field(k, (char *)dst + k->offset);
+        copy_origin(dst, src, section, dot + 1);
     }
     return true;
 }

@@ -153,6 +153,10 @@ struct vm_config {
     char *control_socket;     /* [control] socket, NULL if none */
     char *snapshot_restore;   /* [snapshot] restore, NULL: boot */
     bool snapshot_paused;     /* [snapshot] paused */
+    bool snapshot_machine;    /* not a key: this is the machine description of a
+                               * snapshot being restored (config_finish()
+                               * then neither requires nor opens [boot] files,
+                               * which a restore does not load) */
     enum log_format log_format; /* [log] format */
     char *log_file;           /* [log] file, NULL: stderr */
     enum log_level log_level; /* [log] level */

@@ -89,6 +89,7 @@ static struct snapshot *prepare_restore(struct vm_config *cfg, GError **errp)
         return NULL;
     struct vm_config saved;
     config_init(&saved);
+    saved.snapshot_machine = true;
     g_autofree char *origin = g_strdup_printf("%s (machine description)", snap->path);
     if (!config_load_data(&saved, origin, snap->config, strlen(snap->config), "/", errp) ||
         !config_copy_keys(&saved, cfg, restore_host_keys, errp) ||

@@ -415,10 +415,48 @@ START_TEST(test_config_copy_instance_keys)
 }
 END_TEST
 
+/* A restore takes [serial] and [console] input from its own command line;
+ * their defaults stay defaults there: a VM with a virtio console restores
+ * without --set serial.input=none, and two explicit stdins are still
+ * refused, naming both flags. */
+START_TEST(test_restore_keeps_defaults_defaults)
+{
+    static const char *const which[] = { "serial.input", "console.input", NULL };
+    struct vm_config saved, user;
+    GError *err = NULL;
+    config_init(&saved);
+    ck_assert(config_set(&saved, NULL, "boot", "kernel", "/proc/self/exe", NULL, &err));
+    ck_assert(config_set(&saved, NULL, "console", "device", "virtio", NULL, &err));
+    ck_assert(config_set(&saved, NULL, "serial", "input", "stdio", NULL, &err));
+    config_init(&user);
+    ck_assert(config_copy_keys(&saved, &user, which, &err));
+    ck_assert_msg(config_finish(&saved, &err), "%s", err ? err->message : "");
+    ck_assert(!saved.serial_in_stdio);
+    ck_assert(saved.console_in_stdio);
+    config_clear(&user);
+    config_clear(&saved);
+
+    config_init(&saved);
+    ck_assert(config_set(&saved, NULL, "boot", "kernel", "/proc/self/exe", NULL, &err));
+    ck_assert(config_set(&saved, NULL, "console", "device", "virtio", NULL, &err));
+    config_init(&user);
+    ck_assert(config_set(&user, "--serial-input", "serial", "input", "stdio", NULL, &err));
+    ck_assert(config_set(&user, "--console-input", "console", "input", "stdio", NULL, &err));
+    ck_assert(config_copy_keys(&saved, &user, which, &err));
+    ck_assert(!config_finish(&saved, &err));
+    ck_assert_msg(strstr(err->message, "--serial-input") && strstr(err->message, "--console-input"),
+                  "%s", err->message);
+    g_clear_error(&err);
+    config_clear(&user);
+    config_clear(&saved);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("snapshot");
     TCase *tc = tcase_create("snap");
+    tcase_add_test(tc, test_restore_keeps_defaults_defaults);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_errors_name_node_and_property);
     tcase_add_test(tc, test_truncated_and_garbage_refused);
