@@ -261,7 +261,7 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     g_autofree void *blob = NULL;
     size_t len = 0;
     uint64_t written = 0;
-    bool ok = false;
+    bool ok = false, renamed = false;
     int state_fd = -1;
     struct snap_out *o = NULL;
 
@@ -273,6 +273,11 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
      * disk's ~1 GB/s. File systems without O_DIRECT (tmpfs before 6.6)
      * refuse it here or at the first write; then buffered writes.
      */
+    /* The disks first: the RAM saved below may cache data the guest wrote
+     * but never flushed, which a restore after a host crash must find on
+     * the images. */
+    if (!vm_sync_devices(vm, errp))
+        return false;
     int mem_fd = open(mem_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (mem_fd < 0)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot create %s: %s", mem_path,
@@ -318,8 +323,13 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
                     g_strerror(errno));
         goto out;
     }
+    renamed = true;
+    /* The new snapshot is in place, its memory file with it whatever
+     * happens now. Until the directory is on disk a crash may bring the
+     * old one back: its memory file goes only after. */
     ok = fsync_dir(dir, errp);
-    /* The new snapshot is in place: the old one's memory is garbage now. */
+    if (!ok)
+        g_prefix_error(errp, "%s is written but may not survive a host crash: ", abs);
     if (ok && old_mem && strcmp(old_mem, mem_path) != 0)
         unlink(old_mem);
 out:
@@ -327,7 +337,7 @@ out:
     if (state_fd >= 0)
         close(state_fd);
     close(mem_fd);
-    if (!ok) {
+    if (!ok && !renamed) {
         unlink(mem_path);
         unlink(tmp_path);
     }

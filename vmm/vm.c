@@ -264,6 +264,16 @@ bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp)
     return true;
 }
 
+bool vm_sync_devices(struct vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->virtio->len; i++) {
+        struct virtio_dev *dev = vm_virtio_dev(vm, i);
+        if (dev->ops->sync && !dev->ops->sync(dev, errp))
+            return false;
+    }
+    return true;
+}
+
 static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp)
 {
     struct snap_in virtio;

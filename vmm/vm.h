@@ -111,6 +111,10 @@ struct snap_out;
  */
 struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GError **errp);
 
+/* Makes durable what the paused VM's devices told the guest was done:
+ * disk writes it never flushed (virtio_dev_ops.sync). Main thread. */
+bool vm_sync_devices(struct vm *vm, GError **errp);
+
 /* Writes the state of the paused VM: CPUs, board, virtio devices. */
 bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp);
 

@@ -335,12 +335,23 @@ static void blk_metrics(struct virtio_dev *dev, const struct metrics_sink *sink)
     metrics_put(sink, "errors", &blk->stats.errors);
 }
 
+static bool blk_sync(struct virtio_dev *dev, GError **errp)
+{
+    struct virtio_blk *blk = (struct virtio_blk *)dev;
+    int r = blk->backend->readonly ? 0 : blk->backend->ops->flush(blk->backend);
+    if (r < 0)
+        return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "%s: flushing the image: %s", dev->name,
+                           g_strerror(-r));
+    return true;
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .config_write = blk_config_write,
     .queue_notify = blk_queue_notify,
     .save = blk_save,
     .load = blk_load,
+    .sync = blk_sync,
     .metrics = blk_metrics,
 };
 

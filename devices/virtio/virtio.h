@@ -59,6 +59,10 @@ struct virtio_dev_ops {
      */
     void (*save)(struct virtio_dev *dev, struct snap_out *o);
     bool (*load)(struct virtio_dev *dev, const struct snap_in *parent, GError **errp);
+    /* Makes durable everything the guest was told is done (optional; VM
+     * paused, before a snapshot is committed: its RAM may cache data the
+     * guest wrote but never flushed). False with @errp set. */
+    bool (*sync)(struct virtio_dev *dev, GError **errp);
     /* Counters (optional; see metrics.h): one put() per counter, from the
      * main thread while the device runs, so only atomics may be read. */
     void (*metrics)(struct virtio_dev *dev, const struct metrics_sink *sink);

@@ -18,6 +18,10 @@ n=K" forever) with a control socket, and then, per CASE:
            run), snapshot again: the memory files are byte-identical (the
            save of a restored guest, whose RAM maps the old file); restore
            that and the counts go on without a gap.
+  disk     with a disk, under strace -f (skipped without strace): the
+           image is fdatasync()ed before the snapshot's state file is
+           renamed into place, so a restore after a host crash finds on the
+           image what the saved RAM may have cached unflushed.
   refuse   damaged snapshots are refused with exit 2 and a reason, and the
            VM does not start: a flipped byte (checksum), a truncated state
            file, a memory file of the wrong size, a disk image whose size
@@ -73,10 +77,10 @@ def wait_for(pred, timeout, what):
 
 
 class Kvmkit:
-    def __init__(self, a, tmp, name, args, serial_input=False):
+    def __init__(self, a, tmp, name, args, serial_input=False, wrap=()):
         self.out = os.path.join(tmp, name + ".out")
         self.err = os.path.join(tmp, name + ".err")
-        self.cmd = [a.kvmkit] + args + ["--serial-output", "file:" + self.out]
+        self.cmd = list(wrap) + [a.kvmkit] + args + ["--serial-output", "file:" + self.out]
         if not serial_input:
             self.cmd += ["--set", "serial.input=none"]
         log("$ " + " ".join(self.cmd))
@@ -106,11 +110,11 @@ def ctl(a, sock, *args, ok=True):
     return r
 
 
-def boot(a, tmp, name="first", extra=(), kernel=None):
+def boot(a, tmp, name="first", extra=(), kernel=None, wrap=()):
     sock = os.path.join(tmp, "ctl.sock")
     vm = Kvmkit(a, tmp, name, ["run", "--kernel", kernel or a.payload, "--append", "counter",
                                "--cpus", str(a.cpus), "--memory", "64M",
-                               "--control", sock] + list(extra))
+                               "--control", sock] + list(extra), wrap=wrap)
     # Every CPU has printed a few counts.
     wait_for(lambda: all(len(counts(vm.text()).get(c, [])) >= 3 for c in range(a.cpus)),
              60, f"{a.cpus} CPU(s) counting")
@@ -181,6 +185,43 @@ def case_running(a, tmp):
             raise Fail(f"cpu {cpu}: restored VM started at n={ns[0]}, the first run "
                        f"printed {first[cpu][0]}..{first[cpu][-1]}")
         log(f"cpu {cpu}: restored from n={ns[0]} (first run reached {first[cpu][-1]})")
+
+
+class NoStrace(Exception):
+    pass
+
+
+def case_disk(a, tmp):
+    strace = shutil.which("strace")
+    if not strace:
+        raise NoStrace("strace is not installed (apt-get install strace)")
+    img = os.path.join(tmp, "disk.img")
+    with open(img, "wb") as f:
+        f.truncate(1 << 20)
+    trace = os.path.join(tmp, "strace.log")
+    vm, sock = boot(a, tmp, extra=("--disk", img),
+                    wrap=(strace, "-f", "-e", "trace=openat,fdatasync,rename", "-o", trace))
+    snap = os.path.join(tmp, "snap")
+    ctl(a, sock, "snapshot", snap)
+    vm.kill()
+    fds, synced, renamed = set(), None, None
+    for n, line in enumerate(read(trace).splitlines()):
+        m = re.search(r'openat\(AT_FDCWD, "([^"]*)", O_RDWR[^)]*\) = (\d+)', line)
+        if m and m.group(1) == img:
+            fds.add(m.group(2))
+        m = re.search(r"fdatasync\((\d+)\) += 0", line)
+        if m and m.group(1) in fds and renamed is None:
+            synced = n
+        if re.search(r'rename\("[^"]*snap\.tmp", "[^"]*snap"\) += 0', line):
+            renamed = n
+    if not fds:
+        raise Fail("strace: the image was never opened read-write")
+    if renamed is None:
+        raise Fail("strace: the state file was never renamed into place")
+    if synced is None:
+        raise Fail("strace: no fdatasync() of the image before the state file's rename")
+    log(f"strace: image fdatasync()ed at line {synced + 1}, state file renamed at "
+        f"line {renamed + 1}")
 
 
 def mem_file(snap):
@@ -333,11 +374,12 @@ def main():
     p.add_argument("--kvmkit", required=True)
     p.add_argument("--payload", required=True)
     p.add_argument("--cpus", type=int, default=1)
-    p.add_argument("case", choices=["paused", "running", "refuse", "resave"])
+    p.add_argument("case", choices=["paused", "running", "refuse", "resave", "disk"])
     a = p.parse_args()
     case = {"paused": case_paused, "running": case_running, "refuse": case_refuse,
-            "resave": case_resave}[a.case]
-    return run_in_tmp("kvmkit-snap-", lambda tmp: case(a, tmp), f"{a.case}, {a.cpus} CPU(s)")
+            "resave": case_resave, "disk": case_disk}[a.case]
+    return run_in_tmp("kvmkit-snap-", lambda tmp: case(a, tmp), f"{a.case}, {a.cpus} CPU(s)",
+                      skip=(NoStrace,))
 
 
 if __name__ == "__main__":

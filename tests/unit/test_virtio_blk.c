@@ -502,6 +502,27 @@ START_TEST(test_flush)
 }
 END_TEST
 
+/* Before a snapshot: the image is flushed (a read-only one is not), and a
+ * failure names the disk. */
+START_TEST(test_sync_for_snapshot)
+{
+    struct virtio_dev *dev = virtio_blk_dev(blk);
+    g_autoptr(GError) err = NULL;
+    ck_assert(dev->ops->sync(dev, &err));
+    ck_assert_uint_eq(probe->flushes, 1);
+    probe->flush_result = -EIO;
+    ck_assert(!dev->ops->sync(dev, &err));
+    ck_assert_msg(strstr(err->message, "virtio-blk disk0") &&
+                  strstr(err->message, g_strerror(EIO)), "%s", err->message);
+    g_clear_error(&err);
+    make_device("disk1", true, ~0ull);
+    dev = virtio_blk_dev(blk);
+    ck_assert(dev->ops->sync(dev, &err));
+    ck_assert_uint_eq(probe->flushes, 0);
+    assert_no_backend_io();
+}
+END_TEST
+
 START_TEST(test_get_id_padded)
 {
     request(VIRTIO_BLK_T_GET_ID, 0, 20, true, VIRTIO_BLK_S_OK, 21);
@@ -833,6 +854,7 @@ Suite *unit_suite(void)
     tc = tcase_create("flush_id");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_flush);
+    tcase_add_test(tc, test_sync_for_snapshot);
     tcase_add_test(tc, test_get_id_padded);
     tcase_add_test(tc, test_get_id_full_name);
     tcase_add_test(tc, test_get_id_short_buffer);
