@@ -1484,6 +1484,16 @@ bool config_finish(struct vm_config *cfg, GError **errp)
              cfg->nets->len, MAX_NETS);
         return false;
     }
+    unsigned n_virtio = cfg->disks->len + cfg->nets->len + (console ? 1 : 0);
+    if (n_virtio > CONFIG_MAX_VIRTIO_DEVICES) {
+        fail(errp, CONFIG_ERROR_CONFLICT, NULL,
+             "too many virtio devices: %u disk%s, %u NIC%s%s make %u, at most %d fit "
+             "(one interrupt line each)", cfg->disks->len,
+             cfg->disks->len == 1 ? "" : "s", cfg->nets->len,
+             cfg->nets->len == 1 ? "" : "s", console ? " and the virtio console" : "",
+             n_virtio, CONFIG_MAX_VIRTIO_DEVICES);
+        return false;
+    }
     for (guint i = 0; i < cfg->nets->len; i++)
         if (!check_net(cfg, g_ptr_array_index(cfg->nets, i), errp))
             return false;

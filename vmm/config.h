@@ -126,6 +126,10 @@ enum config_help {
  * freed by config_clear(); all paths are absolute and canonical
  * (g_canonicalize_filename: "." and ".." resolved, symlinks kept).
  */
+/* Virtio devices a machine takes at most (disks, NICs and the virtio
+ * console together): one interrupt line each (vmm/x86/layout.h). */
+#define CONFIG_MAX_VIRTIO_DEVICES 9
+
 struct vm_config {
     char *name;               /* [machine] name */
     unsigned cpus;            /* [machine] cpus */

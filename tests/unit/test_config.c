@@ -1071,6 +1071,33 @@ START_TEST(test_disk_too_many)
 }
 END_TEST
 
+/* Disks, NICs and the virtio console share the machine's 9 virtio slots:
+ * more is refused before anything is opened, counting each kind. */
+START_TEST(test_too_many_virtio_devices)
+{
+    GString *conf = g_string_new("[boot]\nkernel = bzImage\n[console]\ndevice = virtio\n"
+                                 "output = none\ninput = none\n");
+    put("bzImage", "k");
+    for (unsigned i = 0; i < 8; i++) {
+        put(fmt("%u.img", i), "x");
+        g_string_append_printf(conf, "[disk \"d%u\"]\npath = %u.img\n", i, i);
+    }
+    struct vm_config cfg;
+    put("vm.conf", conf->str);
+    ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));   /* 9 fit */
+    config_clear(&cfg);
+    g_string_append(conf, "[net \"n0\"]\n");
+    ck_err(file_err(conf->str), "too many virtio devices: 8 disks, 1 NIC and the virtio "
+                                "console make 10, at most 9 fit (one interrupt line each)");
+    /* Without the console: 8 disks and 1 NIC fit. */
+    g_string_replace(conf, "device = virtio", "device = none", 1);
+    put("vm.conf", conf->str);
+    ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));
+    config_clear(&cfg);
+    g_string_free(conf, TRUE);
+}
+END_TEST
+
 START_TEST(test_disk_bad_names)
 {
     ck_err(file_err("[disk \"\"]\npath = bzImage\n"),
@@ -1541,6 +1568,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, test_disk_path_errors);
     tcase_add_test(tc, test_disk_same_file);
     tcase_add_test(tc, test_disk_too_many);
+    tcase_add_test(tc, test_too_many_virtio_devices);
     tcase_add_test(tc, test_disk_bad_names);
     tcase_add_test(tc, test_console);
     tcase_add_test(tc, test_hostfwd_parser);

@@ -255,6 +255,8 @@ static void free_blk(void *opaque)
 static bool create_virtio_devices(struct vm *vm, GError **errp)
 {
     static const unsigned gsis[] = X86_VIRTIO_GSIS;
+    /* config_finish() refused more; the checks below are a second line. */
+    G_STATIC_ASSERT(G_N_ELEMENTS(gsis) == CONFIG_MAX_VIRTIO_DEVICES);
     if (vm->cfg->disks->len > G_N_ELEMENTS(gsis))
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
                            G_N_ELEMENTS(gsis));
