@@ -18,7 +18,9 @@ the control socket, measures
     restored guest prints,
 right after the save ("warm", median of --restores runs: kvmkit and its
 libraries are in the page cache; the memory file is not, kvmkit writes it
-with O_DIRECT) and cold (drop_caches, root only, one run).
+with O_DIRECT) and cold (drop_caches, root only, one run); and the same
+restore with --verify (the whole memory file read and checked against its
+checksums before the VM starts), cold and warm, one run each.
 Targets (issue 5): resume within 10 ms at any size; save >= 80% of dd.
 Prints every command it runs."""
 import argparse
@@ -69,10 +71,10 @@ def drop_caches():
         return False
 
 
-def restore(a, tmp, snap, tag, cold):
+def restore(a, tmp, snap, tag, cold, extra=()):
     out = os.path.join(tmp, f"restore-{tag}.out")
     cmd = [a.kvmkit, "restore", snap, "--serial-output", "file:" + out,
-           "--set", "serial.input=none"]
+           "--set", "serial.input=none"] + list(extra)
     if cold and not drop_caches():
         return None
     print("$ KVMKIT_TRACE_STARTUP=1 " + shlex.join(cmd), flush=True)
@@ -138,13 +140,16 @@ def one_size(a, size, tmp):
                   key=lambda r: r[0])
     warm = runs[len(runs) // 2]
     cold = restore(a, tmp, snap, "cold", True)
+    # --verify reads every data block of the memory file before resuming.
+    verify_cold = restore(a, tmp, snap, "verify-cold", True, ["--verify"])
+    verify_warm = restore(a, tmp, snap, "verify-warm", False, ["--verify"])
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     return {
         "size": size, "touched": mib << 20, "written": written, "save_s": save_s,
         "save_rate": written / save_s / 1e6, "dd_rate": (count << 20) / dd_s / 1e6,
         "dd_mib": count,
-        "warm": warm, "cold": cold,
+        "warm": warm, "cold": cold, "verify_warm": verify_warm, "verify_cold": verify_cold,
     }
 
 
@@ -169,21 +174,26 @@ def main():
 
     print()
     print("| RAM | touched | written | save s | save MB/s | dd MB/s | save/dd | "
-          "resume ms | of which in main() | first beat ms | resume ms (cold) | first beat ms (cold) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "resume ms | of which in main() | first beat ms | resume ms (cold) | first beat ms (cold) "
+          "| resume ms --verify | resume ms --verify (cold) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         cold = r["cold"] or (None, None, None)
+        vcold = r["verify_cold"] or (None, None, None)
         print(f"| {r['size'] >> 20} MiB | {r['touched'] >> 20} MiB | {r['written'] / 2**20:.0f} MiB "
               f"| {r['save_s']:.2f} | {r['save_rate']:.0f} | {r['dd_rate']:.0f} "
               f"| {r['save_rate'] / r['dd_rate']:.2f} | {ms(r['warm'][0])} | {ms(r['warm'][2])} "
-              f"| {ms(r['warm'][1])} | {ms(cold[0])} | {ms(cold[1])} |")
+              f"| {ms(r['warm'][1])} | {ms(cold[0])} | {ms(cold[1])} "
+              f"| {ms(r['verify_warm'][0])} | {ms(vcold[0])} |")
     print("\nresume = spawn of `kvmkit restore` to its first KVM_RUN (warm: median of "
           f"{a.restores} runs right after the "
           "save, the memory file itself is not cached, it was written with O_DIRECT; cold: after "
           "drop_caches); dd: the touched MiB, run just before the save with the guest alive; 'of which in main()' leaves out "
           "exec and dynamic linking; first beat = to the first heartbeat line the restored guest "
           "wrote (a CPL0 serial write, emulated on PVM hosts); save s = wall time of "
-          "`kvmkit ctl SOCK snapshot` (pause + state + memory + fsyncs)")
+          "`kvmkit ctl SOCK snapshot` (pause + state + memory + fsyncs); --verify: the same "
+          "restore reading the whole memory file against its checksums first (one run each, "
+          "cold after drop_caches, warm right after it)")
     return 0
 
 

@@ -7,6 +7,7 @@ PACKAGES=(
     # build
     build-essential patch meson ninja-build pkg-config python3
     libglib2.0-dev libslirp-dev libfdt-dev libseccomp-dev check libjson-glib-dev
+    libxxhash-dev
     # demo/test guest (firmware/linux/build-guest.sh)
     linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio
     busybox-static e2fsprogs

@@ -392,6 +392,11 @@ static const struct key_desc keys[] = {
       .offset = CFG(snapshot_paused), .def = "false",
       .doc = "After a restore, stay paused until `kvmkit ctl SOCKET "
              "resume`." },
+    { .section = "snapshot", .key = "verify", .kind = KIND_BOOL,
+      .offset = CFG(snapshot_verify), .def = "false",
+      .doc = "Before a restore, read the whole memory file and check it "
+             "against the checksums the save recorded (a restore "
+             "otherwise reads only what the guest touches)." },
     { .section = "security", .key = "seccomp", .kind = KIND_ENUM,
       .offset = CFG(seccomp), .choices = seccomp_choices, .def = "on",
       .doc = "Per-thread system call allowlists; a call outside them kills "

@@ -157,6 +157,7 @@ struct vm_config {
     char *control_socket;     /* [control] socket, NULL if none */
     char *snapshot_restore;   /* [snapshot] restore, NULL: boot */
     bool snapshot_paused;     /* [snapshot] paused */
+    bool snapshot_verify;     /* [snapshot] verify */
     bool snapshot_machine;    /* not a key: this is the machine description of a
                                * snapshot being restored (config_finish()
                                * then neither requires nor opens [boot] files,

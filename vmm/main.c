@@ -69,7 +69,8 @@ static gboolean on_stop_signal(gint fd, GIOCondition cond, gpointer opaque)
  * than from the snapshot: where the VM's I/O goes on this host. */
 static const char *const restore_host_keys[] = {
     "serial.output", "serial.input", "console.output", "console.input",
-    "control.socket", "snapshot.paused", "log.format", "log.file", "log.level",
+    "control.socket", "snapshot.paused", "snapshot.verify",
+    "log.format", "log.file", "log.level",
     "metrics.file", "metrics.interval", "security.seccomp", "security.user",
     "security.chroot", "security.namespaces", "limits.cpu", "limits.memory",
     /* a disk's image moved elsewhere, a NIC's forwards on other host ports:
@@ -93,7 +94,8 @@ static struct snapshot *prepare_restore(struct vm_config *cfg, GError **errp)
     g_autofree char *origin = g_strdup_printf("%s (machine description)", snap->path);
     if (!config_load_data(&saved, origin, snap->config, strlen(snap->config), "/", errp) ||
         !config_copy_keys(&saved, cfg, restore_host_keys, errp) ||
-        !config_finish(&saved, errp)) {
+        !config_finish(&saved, errp) ||
+        (cfg->snapshot_verify && !snapshot_verify_memory(snap, errp))) {
         config_clear(&saved);
         snapshot_free(snap);
         return NULL;
@@ -226,7 +228,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: kvmkit run [vm.conf] [options]   run a virtual machine\n"
             "       kvmkit run --help                options of run\n"
-            "       kvmkit restore SNAPSHOT [--paused] [run options]\n"
+            "       kvmkit restore SNAPSHOT [--paused] [--verify] [run options]\n"
             "                                        bring a saved VM back\n"
             "       kvmkit ctl SOCKET status|pause|resume|snapshot PATH|stop|metrics\n"
             "       kvmkit version\n");
@@ -238,7 +240,7 @@ static int cmd_restore(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "kvmkit: restore needs a snapshot file: kvmkit restore SNAPSHOT "
-                        "[--paused] [run options]\n");
+                        "[--paused] [--verify] [run options]\n");
         return KVMKIT_EXIT_USAGE;
     }
     g_autoptr(GPtrArray) args = g_ptr_array_new();
@@ -249,6 +251,9 @@ static int cmd_restore(int argc, char **argv)
         if (strcmp(argv[i], "--paused") == 0) {
             g_ptr_array_add(args, "--set");
             g_ptr_array_add(args, "snapshot.paused=true");
+        } else if (strcmp(argv[i], "--verify") == 0) {
+            g_ptr_array_add(args, "--set");
+            g_ptr_array_add(args, "snapshot.verify=true");
         } else {
             g_ptr_array_add(args, argv[i]);
         }

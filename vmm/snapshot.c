@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <libfdt.h>
+#define XXH_INLINE_ALL      /* the header's own inline build: no library to load */
+#include <xxhash.h>
 
 #include "config.h"
 #include "error.h"
@@ -23,6 +25,9 @@
 #define WRITE_CHUNK ((size_t)1 << 20)         /* buffered */
 #define DIRECT_CHUNK ((size_t)8 << 20)        /* O_DIRECT */
 #define DIRECT_MIN_RUN ((uint64_t)256 << 10)  /* shorter runs go buffered */
+#define BLOCK_PROP "memory-block-xxh3"        /* one XXH3-64 per block, big-endian */
+#define BLOCK_SIZE_PROP "memory-block-size"
+#define BLOCK_SIZE (SCAN_BATCH * PAGE)        /* 2 MiB */
 
 static double now_s(void)
 {
@@ -139,8 +144,54 @@ static bool in_file_hole(int fd, uint64_t off, struct data_extent *e)
  * Runs of pages are page-aligned in memory and in the file, as O_DIRECT
  * (see snapshot_save) needs.
  */
+/* XXH3-64 of @len zero bytes (a block of the memory file with no data). */
+static uint64_t zero_block_hash(uint64_t len)
+{
+    static const uint8_t zeros[PAGE];
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    for (uint64_t off = 0; off < len; off += PAGE)
+        XXH3_64bits_update(&st, zeros, MIN(PAGE, len - off));
+    return XXH3_64bits_digest(&st);
+}
+
+/*
+ * The checksum of one block of the memory file, fed page by page in
+ * order: zero pages before the first page with data are only counted, so
+ * that a block with none (most of an idle guest) costs nothing to hash.
+ */
+struct block_hash {
+    XXH3_state_t st;
+    unsigned zero_pages;    /* counted, not yet fed */
+    bool any_data;
+};
+
+static void block_hash_page(struct block_hash *h, const uint8_t *data)
+{
+    static const uint8_t zeros[PAGE];
+    if (!data && !h->any_data) {
+        h->zero_pages++;
+        return;
+    }
+    if (data && !h->any_data) {
+        h->any_data = true;
+        for (; h->zero_pages; h->zero_pages--)
+            XXH3_64bits_update(&h->st, zeros, PAGE);
+    }
+    XXH3_64bits_update(&h->st, data ? data : zeros, PAGE);
+}
+
+static uint64_t block_hash_end(struct block_hash *h, uint64_t zero_hash)
+{
+    return h->any_data ? XXH3_64bits_digest(&h->st) : zero_hash;
+}
+
+/*
+ * Writes guest RAM to @fd (see below) and puts in @hashes the XXH3-64 of
+ * each BLOCK_SIZE block of the file as written, holes as zeros.
+ */
 static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
-                         uint64_t *written, GError **errp)
+                         uint64_t *written, GArray *hashes, GError **errp)
 {
     if (ftruncate(fd, mem->base_size) < 0)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "%s: %s", path, g_strerror(errno));
@@ -153,6 +204,7 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
     uint64_t npages = mem->base_size / PAGE, run_start = 0, run_len = 0;
     uint64_t entries[SCAN_BATCH];
     double start = now_s(), last_report = start;
+    uint64_t zero_hash = zero_block_hash(BLOCK_SIZE);
     bool ok = true;
     *written = 0;
     for (uint64_t pg = 0; ok && pg < npages; pg += SCAN_BATCH) {
@@ -160,12 +212,15 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
         uintptr_t va = (uintptr_t)mem->base + pg * PAGE;
         bool have_map = pagemap >= 0 &&
                         pread(pagemap, entries, batch * 8, (va / PAGE) * 8) == (ssize_t)batch * 8;
+        struct block_hash h = { .any_data = false };
+        XXH3_64bits_reset(&h.st);
         for (unsigned i = 0; ok && i < batch; i++) {
             const uint8_t *p = mem->base + (pg + i) * PAGE;
             bool untouched = have_map && !(entries[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
             bool zero = untouched && (!mem->file_backed ||
                                       in_file_hole(mem->file_fd, (pg + i) * PAGE, &extent));
             bool data = !zero && !page_is_zero(p);
+            block_hash_page(&h, data ? p : NULL);
             if (data && run_len && run_start + run_len == pg + i) {
                 run_len++;
                 continue;
@@ -181,6 +236,9 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
                 run_len = 1;
             }
         }
+        uint64_t sum = block_hash_end(&h, batch == SCAN_BATCH ? zero_hash
+                                                             : zero_block_hash(batch * PAGE));
+        g_array_append_val(hashes, sum);
         double t = now_s();
         if (t - last_report >= 1.0) {
             kvmkit_log(G_LOG_LEVEL_MESSAGE, "snapshot", "%" G_GUINT64_FORMAT " of %"
@@ -264,6 +322,7 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     bool ok = false, renamed = false;
     int state_fd = -1;
     struct snap_out *o = NULL;
+    g_autoptr(GArray) hashes = NULL;
 
     /*
      * O_DIRECT: guest RAM goes from its pages to the disk, not through
@@ -283,8 +342,11 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot create %s: %s", mem_path,
                            g_strerror(errno));
     (void)fcntl(mem_fd, F_SETFL, O_DIRECT);
-    if (!write_memory(&vm->mem, mem_fd, mem_path, &written, errp))
+    hashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    if (!write_memory(&vm->mem, mem_fd, mem_path, &written, hashes, errp))
         goto out;
+    for (guint i = 0; i < hashes->len; i++)
+        g_array_index(hashes, uint64_t, i) = GUINT64_TO_BE(g_array_index(hashes, uint64_t, i));
 
     o = snap_out_new();
     static const uint8_t zeros[CHECKSUM_LEN];
@@ -297,6 +359,8 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     snap_put_str(o, "memory-file", mem_name);
     snap_put_u64(o, "memory-size", vm->mem.base_size);
     snap_put_u64(o, "memory-bytes-written", written);
+    snap_put_u32(o, BLOCK_SIZE_PROP, BLOCK_SIZE);
+    snap_put_bytes(o, BLOCK_PROP, hashes->data, hashes->len * sizeof(uint64_t));
     if (!vm_save_state(vm, o, errp))
         goto out;
     blob = snap_out_finish(o, &len, errp);
@@ -438,5 +502,60 @@ static struct snapshot *open_checked(struct snapshot *s, const char *path, GErro
                     (uint64_t)st.st_size, s->mem_size);
         return NULL;
     }
+    if (snap_has_prop(&s->root, BLOCK_PROP)) {
+        size_t n;
+        if (!snap_get_u32(&s->root, BLOCK_SIZE_PROP, &s->block_size, errp) ||
+            !(s->block_hashes = snap_get_blob(&s->root, BLOCK_PROP, &n, errp))) {
+            g_prefix_error(errp, "%s: ", path);
+            return NULL;
+        }
+        if (s->block_size == 0 || s->block_size % PAGE ||
+            n != (s->mem_size + s->block_size - 1) / s->block_size * sizeof(uint64_t)) {
+            kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: the memory file's checksums do not "
+                        "fit its size", path);
+            return NULL;
+        }
+    }
     return s;
+}
+
+bool snapshot_verify_memory(const struct snapshot *s, GError **errp)
+{
+    if (!s->block_hashes)
+        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: this snapshot has no memory "
+                           "checksums to verify (saved by an older kvmkit)", s->path);
+    g_autofree uint8_t *buf = g_malloc(s->block_size);
+    struct data_extent extent = { 0, 0 };
+    uint64_t zero_hash = zero_block_hash(s->block_size);
+    double start = now_s();
+    (void)posix_fadvise(s->mem_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    for (uint64_t off = 0, i = 0; off < s->mem_size; off += s->block_size, i++) {
+        uint64_t len = MIN((uint64_t)s->block_size, s->mem_size - off);
+        uint64_t want, got;
+        memcpy(&want, s->block_hashes + i * sizeof(want), sizeof(want));
+        want = GUINT64_FROM_BE(want);
+        /* A block that is all hole is zeros without reading it. */
+        in_file_hole(s->mem_fd, off, &extent);
+        if (extent.from >= off + len) {
+            got = len == s->block_size ? zero_hash : zero_block_hash(len);
+        } else {
+            for (uint64_t done = 0; done < len;) {
+                ssize_t r = pread(s->mem_fd, buf + done, len - done, off + done);
+                if (r < 0 && errno == EINTR)
+                    continue;
+                if (r <= 0)
+                    return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: reading %s: %s", s->path,
+                                       s->mem_path, r < 0 ? g_strerror(errno) : "short file");
+                done += r;
+            }
+            got = XXH3_64bits(buf, len);
+        }
+        if (got != want)
+            return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: memory file %s is damaged: the "
+                               "%u KiB at offset 0x%" G_GINT64_MODIFIER "x do not match their "
+                               "checksum", s->path, s->mem_path, (unsigned)(len >> 10), off);
+    }
+    kvmkit_log(G_LOG_LEVEL_INFO, "snapshot", "memory file verified: %" G_GUINT64_FORMAT
+               " MiB in %.3f s", s->mem_size >> 20, now_s() - start);
+    return true;
 }

@@ -40,14 +40,28 @@ struct snapshot {
     char *mem_path;         /* absolute */
     uint64_t mem_size;
     int mem_fd;             /* open read-only, for mapping */
+    /* The memory file's checksums: XXH3-64 of each @block_size bytes, big
+     * endian, inside blob; NULL in a snapshot saved without them. */
+    const uint8_t *block_hashes;
+    uint32_t block_size;
 };
 
 /*
  * Reads @path and checks everything that can be checked without building
- * the machine: it is a kvmkit snapshot of a version this build reads, the
- * checksum matches, the memory file exists and has the recorded size.
+ * the machine and without reading the memory file: it is a kvmkit snapshot
+ * of a version this build reads, the checksum matches, the memory file
+ * exists and has the recorded size.
  */
 struct snapshot *snapshot_open(const char *path, GError **errp);
 void snapshot_free(struct snapshot *s);
+
+/*
+ * Reads the whole memory file of @s and checks it against the checksums
+ * the save recorded ([snapshot] verify; a restore maps the file and reads
+ * only what the guest touches, so it does not read it otherwise). Fails
+ * (KVMKIT_ERROR_INPUT) naming the first damaged block, or when @s has no
+ * checksums.
+ */
+bool snapshot_verify_memory(const struct snapshot *s, GError **errp);
 
 #endif

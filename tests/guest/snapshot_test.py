@@ -24,9 +24,11 @@ n=K" forever) with a control socket, and then, per CASE:
            image what the saved RAM may have cached unflushed.
   refuse   damaged snapshots are refused with exit 2 and a reason, and the
            VM does not start: a flipped byte (checksum), a truncated state
-           file, a memory file of the wrong size, a disk image whose size
-           changed, a missing file; and a failed save (directory not
-           writable) leaves the previous snapshot intact and the VM running.
+           file, with --verify a flipped bit in the memory file and a byte
+           written into one of its holes, a memory file of the wrong size,
+           a disk image whose size changed, a missing file; and a failed
+           save (directory not writable) leaves the previous snapshot
+           intact and the VM running.
 
 Prints the commands and timings. Exit 0 pass, 1 fail.
 """
@@ -149,7 +151,8 @@ def case_paused(a, tmp):
     log(f"first run: {({c: ns[-1] for c, ns in counts(before).items()})} (last counts); "
         f"removed {kernel}")
     t0 = time.monotonic()
-    rv = Kvmkit(a, tmp, "restored", ["restore", snap])
+    # --verify: the whole memory file matches the checksums of the save.
+    rv = Kvmkit(a, tmp, "restored", ["restore", snap, "--verify"])
     last = {c: ns[-1] for c, ns in counts(before).items()}
     wait_for(lambda: all(counts(rv.text()).get(c, [-1])[-1] >= last[c] + 3 for c in last),
              60, "the restored VM to count on")
@@ -260,7 +263,9 @@ def case_resave(a, tmp):
             raise Fail(f"{m2} differs from {m1}")
     log(f"saved again from the restored VM: memory file identical "
         f"({os.stat(m2).st_blocks * 512} bytes allocated of {os.path.getsize(m2)})")
-    rv2 = Kvmkit(a, tmp, "restored", ["restore", snap2])
+    # The checksums of a save from a restored guest (RAM mapping the old
+    # file, partly holes) match too.
+    rv2 = Kvmkit(a, tmp, "restored", ["restore", snap2, "--verify"])
     last = {c: ns[-1] for c, ns in counts(before).items()}
     wait_for(lambda: all(counts(rv2.text()).get(c, [-1])[-1] >= last[c] + 3 for c in last),
              60, "the VM restored from the second snapshot to count on")
@@ -268,8 +273,9 @@ def case_resave(a, tmp):
     check_sequence(before + rv2.text())
 
 
-def expect_refused(a, tmp, snap, why_re, what):
-    cmd = [a.kvmkit, "restore", snap, "--serial-output", "none", "--set", "serial.input=none"]
+def expect_refused(a, tmp, snap, why_re, what, extra=()):
+    cmd = [a.kvmkit, "restore", snap, "--serial-output", "none", "--set",
+           "serial.input=none"] + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
     log(f"$ {' '.join(cmd)}  # {what}\n  -> rc={r.returncode} {r.stderr.strip()}")
@@ -332,6 +338,35 @@ def case_refuse(a, tmp):
     expect_refused(a, tmp, variant("garbage", b"hello" * 100), "not a valid device tree",
                    "not a snapshot")
     expect_refused(a, tmp, os.path.join(tmp, "nonexistent"), "(?i)no such file", "missing file")
+    # The memory file's checksums, read by --verify only: one flipped bit
+    # in the guest's data, then one byte written into a hole.
+    with open(mem, "r+b") as f:
+        data_at = os.lseek(f.fileno(), 0, os.SEEK_DATA) + 100
+        f.seek(data_at)
+        byte = f.read(1)
+        f.seek(data_at)
+        f.write(bytes([byte[0] ^ 0x01]))
+    block = data_at // (2 << 20) * (2 << 20)
+    expect_refused(a, tmp, snap, f"is damaged: the 2048 KiB at offset {block:#x} do not match",
+                   "a flipped bit in the memory file, --verify", ["--verify"])
+    with open(mem, "r+b") as f:
+        f.seek(data_at)
+        f.write(byte)
+        # The last page: the payload never touches the top of its 64 MiB.
+        hole_at = os.path.getsize(mem) - 4096
+        try:
+            os.lseek(f.fileno(), hole_at, os.SEEK_DATA)
+            raise Fail(f"{mem}: no hole at {hole_at:#x}")
+        except OSError:
+            pass
+        f.seek(hole_at)
+        f.write(b"x")
+    block = hole_at // (2 << 20) * (2 << 20)
+    expect_refused(a, tmp, snap, f"is damaged: the 2048 KiB at offset {block:#x} do not match",
+                   "a byte written into a hole of the memory file, --verify", ["--verify"])
+    with open(mem, "r+b") as f:
+        f.seek(hole_at)
+        f.write(b"\0")
     with open(mem, "r+b") as f:
         f.truncate(os.path.getsize(mem) - 4096)
     expect_refused(a, tmp, snap, "memory file .* bytes, the snapshot needs", "short memory file")
