@@ -1834,8 +1834,6 @@ static const struct section_desc *section_named(const char *name)
     g_assert_not_reached();
 }
 
-/* @key of every instance of the named section @sec in @src, onto the
- * instance of the same name in @dst, which must have it. */
 /*
  * After a copy of @group.@key from @src to @dst: @src's origin goes with
  * it, where the user gave it, or none when it is @src's default, so that
@@ -1853,6 +1851,8 @@ static void copy_origin(struct vm_config *dst, const struct vm_config *src, cons
         g_hash_table_remove(dst->origins, name);
 }
 
+/* @key of every instance of the named section @sec in @src, onto the
+ * instance of the same name in @dst, which must have it. */
 static bool copy_instance_key(struct vm_config *dst, const struct vm_config *src,
                               const struct section_desc *sec, const struct key_desc *k,
                               GError **errp)

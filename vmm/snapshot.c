@@ -28,6 +28,7 @@
 #define BLOCK_PROP "memory-block-xxh3"        /* one XXH3-64 per block, big-endian */
 #define BLOCK_SIZE_PROP "memory-block-size"
 #define BLOCK_SIZE (SCAN_BATCH * PAGE)        /* 2 MiB */
+#define MAX_BLOCK_SIZE ((uint32_t)64 << 20)   /* what a reader accepts */
 
 static double now_s(void)
 {
@@ -393,7 +394,11 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
      * old one back: its memory file goes only after. */
     ok = fsync_dir(dir, errp);
     if (!ok)
-        g_prefix_error(errp, "%s is written but may not survive a host crash: ", abs);
+        g_prefix_error(errp, "%s is written but may not survive a host crash%s%s: ", abs,
+                       old_mem && strcmp(old_mem, mem_path) != 0
+                           ? "; the previous memory file is kept (delete it once the "
+                             "directory is on disk): " : "",
+                       old_mem && strcmp(old_mem, mem_path) != 0 ? old_mem : "");
     if (ok && old_mem && strcmp(old_mem, mem_path) != 0)
         unlink(old_mem);
 out:
@@ -509,7 +514,7 @@ static struct snapshot *open_checked(struct snapshot *s, const char *path, GErro
             g_prefix_error(errp, "%s: ", path);
             return NULL;
         }
-        if (s->block_size == 0 || s->block_size % PAGE ||
+        if (s->block_size == 0 || s->block_size % PAGE || s->block_size > MAX_BLOCK_SIZE ||
             n != (s->mem_size + s->block_size - 1) / s->block_size * sizeof(uint64_t)) {
             kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "%s: the memory file's checksums do not "
                         "fit its size", path);

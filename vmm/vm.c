@@ -289,7 +289,6 @@ static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp
     return true;
 }
 
-/* KVMKIT_TRACE_STARTUP: when each construction step ends (bench/). */
 /* Back ends whose set-up can begin before the VM exists (net.h). */
 static void preload_backends(const struct vm_config *cfg)
 {
@@ -302,6 +301,7 @@ static void preload_backends(const struct vm_config *cfg)
     }
 }
 
+/* KVMKIT_TRACE_STARTUP: when each construction step ends (bench/). */
 static bool trace_step(bool ok, const char *step)
 {
     if (ok)
@@ -343,6 +343,9 @@ struct vm *vm_new(const struct vm_config *cfg, const struct snapshot *snap, GErr
         goto fail;
     return vm;
 fail:
+    /* The first user NIC joins the loader; a build that failed before it
+     * must, before the process exits and unloads libraries under it. */
+    net_slirp_preload_wait();
     vm_free(vm);
     return NULL;
 }

@@ -137,6 +137,10 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
  */
 void net_slirp_preload(void);
 
+/* Joins the thread net_slirp_preload() started, if still unjoined: for a
+ * VM build that fails before its first user-mode NIC. */
+void net_slirp_preload_wait(void);
+
 /*
  * The TAP back end: opens /dev/net/tun and attaches to (or, with
  * CAP_NET_ADMIN, creates) the interface @ifname, with IFF_VNET_HDR when

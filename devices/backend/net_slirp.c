@@ -159,16 +159,21 @@ void net_slirp_preload(void)
     g_mutex_unlock(&lib.lock);
 }
 
-static const struct slirp_api *slirp_api_get(GError **errp)
+void net_slirp_preload_wait(void)
 {
-    /* Joined before use: no thread of kvmkit's outlives the lock-down
-     * unfiltered. */
     g_mutex_lock(&lib.lock);
     GThread *t = lib.preload;
     lib.preload = NULL;
     g_mutex_unlock(&lib.lock);
     if (t)
         g_thread_join(t);
+}
+
+static const struct slirp_api *slirp_api_get(GError **errp)
+{
+    /* Joined before use: no thread of kvmkit's outlives the lock-down
+     * unfiltered. */
+    net_slirp_preload_wait();
     return slirp_api_load(errp);
 }
 

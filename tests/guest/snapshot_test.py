@@ -198,6 +198,8 @@ def case_disk(a, tmp):
     strace = shutil.which("strace")
     if not strace:
         raise NoStrace("strace is not installed (apt-get install strace)")
+    if subprocess.run([strace, "-o", "/dev/null", "true"], capture_output=True).returncode:
+        raise NoStrace("strace cannot trace here (ptrace not allowed)")
     img = os.path.join(tmp, "disk.img")
     with open(img, "wb") as f:
         f.truncate(1 << 20)
