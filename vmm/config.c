@@ -287,6 +287,7 @@ static const struct section_desc sections[] = {
     { .name = "serial", .doc = "The 16550 serial port (ttyS0)." },
     { .name = "console", .doc = "The virtio console (hvc0, then the "
                                 "guest's /dev/console)." },
+    { .name = "rng", .doc = "The virtio entropy device (the guest's /dev/hwrng)." },
     { .name = "control", .doc = "The control socket (docs/control.md)." },
     { .name = "snapshot", .doc = "Restoring a saved VM (docs/snapshot-format.md)." },
     { .name = "security", .doc = "System call filters, privilege drop and jail "
@@ -315,6 +316,7 @@ static const char *const net_backend_choices[] = { "user", "tap", NULL };
 G_STATIC_ASSERT(sizeof(enum config_net_backend) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
 static const char *const console_choices[] = { "none", "virtio", NULL };
+static const char *const rng_choices[] = { "none", "virtio", NULL };
 static const char *const seccomp_choices[] = { "on", "off", "log", NULL };
 G_STATIC_ASSERT(sizeof(enum config_seccomp) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_console) == sizeof(int));
@@ -378,6 +380,11 @@ static const struct key_desc keys[] = {
       .offset = CFG(console_in_stdio), .def = "stdio",
       .doc = "Whether the console reads the VMM's stdin; it then takes "
              "it from [serial] unless [serial] input = stdio is given." },
+    { .section = "rng", .key = "device", .kind = KIND_ENUM,
+      .offset = CFG(rng), .choices = rng_choices, .def = "none",
+      .flag = "rng", .flag_arg = "none|virtio",
+      .doc = "virtio: a virtio-rng device that hands the guest bytes from "
+             "the host's getrandom() (Linux: hw_random, /dev/hwrng)." },
     { .section = "control", .key = "socket", .kind = KIND_PATH,
       .offset = CFG(control_socket), .flag = "control", .flag_arg = "PATH",
       .doc = "Unix socket for `kvmkit ctl` (created mode 0600; see "
@@ -1489,14 +1496,28 @@ bool config_finish(struct vm_config *cfg, GError **errp)
              cfg->nets->len, MAX_NETS);
         return false;
     }
-    unsigned n_virtio = cfg->disks->len + cfg->nets->len + (console ? 1 : 0);
+    bool rng = cfg->rng == CONFIG_RNG_VIRTIO;
+    unsigned n_virtio = cfg->disks->len + cfg->nets->len + console + rng;
     if (n_virtio > CONFIG_MAX_VIRTIO_DEVICES) {
-        fail(errp, CONFIG_ERROR_CONFLICT, NULL,
-             "too many virtio devices: %u disk%s, %u NIC%s%s make %u, at most %d fit "
-             "(one interrupt line each)", cfg->disks->len,
-             cfg->disks->len == 1 ? "" : "s", cfg->nets->len,
-             cfg->nets->len == 1 ? "" : "s", console ? " and the virtio console" : "",
-             n_virtio, CONFIG_MAX_VIRTIO_DEVICES);
+        g_autofree char *disks = g_strdup_printf("%u disk%s", cfg->disks->len,
+                                                 cfg->disks->len == 1 ? "" : "s");
+        g_autofree char *nets = g_strdup_printf("%u NIC%s", cfg->nets->len,
+                                                cfg->nets->len == 1 ? "" : "s");
+        const char *parts[] = { disks, nets, console ? "the virtio console" : NULL,
+                                rng ? "the virtio-rng" : NULL };
+        g_autoptr(GString) all = g_string_new(NULL);
+        size_t last = 0;
+        for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+            if (parts[i])
+                last = i;
+        for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+            if (parts[i])
+                g_string_append_printf(all, "%s%s", all->len == 0 ? "" : i == last ? " and "
+                                                                               : ", ",
+                                       parts[i]);
+        fail(errp, CONFIG_ERROR_CONFLICT, NULL, "too many virtio devices: %s make %u, at "
+             "most %d fit (one interrupt line each)", all->str, n_virtio,
+             CONFIG_MAX_VIRTIO_DEVICES);
         return false;
     }
     for (guint i = 0; i < cfg->nets->len; i++)

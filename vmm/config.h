@@ -53,6 +53,9 @@ enum config_char_kind {
 /* [console] device: the guest's hvc0. */
 enum config_console { CONFIG_CONSOLE_NONE, CONFIG_CONSOLE_VIRTIO };
 
+/* [rng] device: the entropy device. */
+enum config_rng { CONFIG_RNG_NONE, CONFIG_RNG_VIRTIO };
+
 /* A character back end choice.  path is absolute, set only for FILE. */
 struct config_char {
     enum config_char_kind kind;
@@ -126,8 +129,8 @@ enum config_help {
  * freed by config_clear(); all paths are absolute and canonical
  * (g_canonicalize_filename: "." and ".." resolved, symlinks kept).
  */
-/* Virtio devices a machine takes at most (disks, NICs and the virtio
- * console together): one interrupt line each (vmm/x86/layout.h). */
+/* Virtio devices a machine takes at most (disks, NICs, the virtio console
+ * and the virtio-rng together): one interrupt line each (vmm/x86/layout.h). */
 #define CONFIG_MAX_VIRTIO_DEVICES 9
 
 struct vm_config {
@@ -143,6 +146,7 @@ struct vm_config {
                                  config_finish() when the console takes
                                  stdin and [serial] input was not given */
     enum config_console console; /* [console] device */
+    enum config_rng rng;      /* [rng] device */
     struct config_char console_out; /* [console] output */
     bool console_in_stdio;    /* [console] input: true for stdio (from
                                  stdin; with output = pty the pty is the

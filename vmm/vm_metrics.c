@@ -33,6 +33,7 @@ static const char *virtio_type(uint32_t device_id)
     case 1: return "virtio-net";
     case 2: return "virtio-blk";
     case 3: return "virtio-console";
+    case 4: return "virtio-rng";
     default: return "virtio";
     }
 }

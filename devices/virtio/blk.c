@@ -361,15 +361,10 @@ struct virtio_blk *virtio_blk_new(const char *name, struct block_backend *backen
     blk->backend = backend;
     /* 20 bytes, NUL-padded, not terminated when the name fills them (5.2.6). */
     memcpy(blk->id, name, MIN(strlen(name), (size_t)ID_BYTES));
-    blk->dev.name = g_strdup_printf("virtio-blk %s", name);
-    blk->dev.device_id = 2;
-    blk->dev.n_queues = 1;
-    blk->dev.queue_max = VIRTIO_BLK_QUEUE_SIZE;
-    blk->dev.ops = &blk_ops;
-    blk->dev.host_features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
-                             (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
-                             (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-                             (1ULL << VIRTIO_BLK_F_FLUSH);
+    virtio_dev_init(&blk->dev, g_strdup_printf("virtio-blk %s", name), 2, 1,
+                    VIRTIO_BLK_QUEUE_SIZE, &blk_ops,
+                    (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
+                    (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_FLUSH));
     if (backend->readonly)
         blk->dev.host_features |= 1ULL << VIRTIO_BLK_F_RO;
     else

@@ -206,13 +206,8 @@ struct virtio_console *virtio_console_new(struct chardev *chr)
     struct virtio_console *con = g_new0(struct virtio_console, 1);
     con->chr = chr;
     g_mutex_init(&con->rx_lock);
-    con->dev.name = "virtio-console";
-    con->dev.device_id = 3;
-    con->dev.n_queues = 2;
-    con->dev.queue_max = VIRTIO_CONSOLE_QUEUE_SIZE;
-    con->dev.ops = &console_ops;
-    con->dev.host_features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
-                             (1ULL << VIRTIO_F_EVENT_IDX);
+    virtio_dev_init(&con->dev, "virtio-console", 3, 2, VIRTIO_CONSOLE_QUEUE_SIZE, &console_ops,
+                    0);
     chardev_attach(chr, &console_frontend, con);
     return con;
 }

@@ -503,16 +503,11 @@ struct virtio_net *virtio_net_new(const char *name, const uint8_t mac[6], uint16
     memcpy(net->config.mac, mac, 6);
     net->config.status = VIRTIO_NET_S_LINK_UP;
     net->config.mtu = mtu;
-    net->dev.name = g_strdup_printf("virtio-net %s", name);
-    net->dev.device_id = 1;
-    net->dev.n_queues = 2;
-    net->dev.queue_max = VIRTIO_NET_QUEUE_SIZE;
-    net->dev.ops = &net_ops;
-    net->dev.host_features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
-                             (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) |
-                             (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
-                             (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-                             (1ULL << VIRTIO_NET_F_MTU);
+    virtio_dev_init(&net->dev, g_strdup_printf("virtio-net %s", name), 1, 2,
+                    VIRTIO_NET_QUEUE_SIZE, &net_ops,
+                    (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+                    (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_CSUM) |
+                    (1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_MTU));
     struct net_peer peer = { .rx = net_rx, .tx_ready = net_tx_ready, .opaque = net };
     net_backend_attach(backend, &peer);
     return net;

@@ -78,9 +78,9 @@ struct virtio_transport_ops {
 };
 
 struct virtio_dev {
-    /* Filled by the device. */
+    /* Filled by the device (virtio_dev_init()). */
     const char *name;                   /* for messages, e.g. "virtio-blk root" */
-    uint32_t device_id;                 /* 2 block, 1 net, 3 console */
+    uint32_t device_id;                 /* 2 block, 1 net, 3 console, 4 entropy */
     uint64_t host_features;
     unsigned n_queues;
     uint16_t queue_max;
@@ -99,6 +99,25 @@ struct virtio_dev {
     const struct virtio_transport_ops *transport;
     void *transport_opaque;
 };
+
+/* The ring features every device model offers. */
+#define VIRTIO_DEV_RING_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | \
+                                  (1ULL << VIRTIO_F_INDIRECT_DESC) | \
+                                  (1ULL << VIRTIO_F_EVENT_IDX))
+
+/* What a device model's constructor fills in: its identity, queues and
+ * ops, and the ring features plus its own @features. */
+static inline void virtio_dev_init(struct virtio_dev *dev, const char *name,
+                                   uint32_t device_id, unsigned n_queues, uint16_t queue_max,
+                                   const struct virtio_dev_ops *ops, uint64_t features)
+{
+    dev->name = name;
+    dev->device_id = device_id;
+    dev->n_queues = n_queues;
+    dev->queue_max = queue_max;
+    dev->ops = ops;
+    dev->host_features = VIRTIO_DEV_RING_FEATURES | features;
+}
 
 /* config_read() for a device whose config space is the @len bytes at @cfg:
  * copies what of [@offset, @offset + @size) lies inside (the rest reads 0). */

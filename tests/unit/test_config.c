@@ -1089,8 +1089,12 @@ START_TEST(test_too_many_virtio_devices)
     g_string_append(conf, "[net \"n0\"]\n");
     ck_err(file_err(conf->str), "too many virtio devices: 8 disks, 1 NIC and the virtio "
                                 "console make 10, at most 9 fit (one interrupt line each)");
-    /* Without the console: 8 disks and 1 NIC fit. */
-    g_string_replace(conf, "device = virtio", "device = none", 1);
+    g_string_append(conf, "[rng]\ndevice = virtio\n");
+    ck_err(file_err(conf->str), "too many virtio devices: 8 disks, 1 NIC, the virtio console "
+                                "and the virtio-rng make 11, at most 9 fit (one interrupt "
+                                "line each)");
+    /* Without the console and the rng: 8 disks and 1 NIC fit. */
+    g_string_replace(conf, "device = virtio", "device = none", 0);
     put("vm.conf", conf->str);
     ck_assert_ptr_null(run(&cfg, "vm.conf", NULL));
     config_clear(&cfg);

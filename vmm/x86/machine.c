@@ -31,6 +31,7 @@
 #include "console.h"
 #include "net.h"
 #include "net_config.h"
+#include "rng.h"
 
 struct arch_vm {
     bool pvm;                       /* PVM-host workarounds active */
@@ -175,6 +176,21 @@ static bool create_console(struct vm *vm, GError **errp)
     return true;
 }
 
+static void free_rng(void *opaque)
+{
+    virtio_rng_free(opaque);
+}
+
+/* [rng] device = virtio, in the next free virtio slot (after the NICs, so
+ * that adding it moves no other device). */
+static bool create_rng(struct vm *vm, GError **errp)
+{
+    if (vm->cfg->rng != CONFIG_RNG_VIRTIO)
+        return true;
+    struct virtio_rng *rng = virtio_rng_new();
+    return add_virtio_next(vm, virtio_rng_dev(rng), free_rng, rng, errp);
+}
+
 static void free_net(void *opaque)
 {
     virtio_net_free(opaque);
@@ -280,7 +296,7 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
 bool arch_create_devices(struct vm *vm, GError **errp)
 {
     if (!create_virtio_devices(vm, errp) || !create_console(vm, errp) ||
-        !create_nets(vm, errp))
+        !create_nets(vm, errp) || !create_rng(vm, errp))
         return false;
     vm->serial_chr = char_backend(vm, &vm->cfg->serial_out, vm->cfg->serial_in_stdio,
                                   "serial port", errp);
