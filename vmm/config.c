@@ -315,11 +315,12 @@ static const char *const pvm_choices[] = { "auto", "on", "off", NULL };
 static const char *const net_backend_choices[] = { "user", "tap", NULL };
 G_STATIC_ASSERT(sizeof(enum config_net_backend) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_pvm_mode) == sizeof(int));
-static const char *const console_choices[] = { "none", "virtio", NULL };
-static const char *const rng_choices[] = { "none", "virtio", NULL };
+/* [console] device and [rng] device: absent, or the virtio device. */
+static const char *const device_choices[] = { "none", "virtio", NULL };
 static const char *const seccomp_choices[] = { "on", "off", "log", NULL };
 G_STATIC_ASSERT(sizeof(enum config_seccomp) == sizeof(int));
 G_STATIC_ASSERT(sizeof(enum config_console) == sizeof(int));
+G_STATIC_ASSERT(sizeof(enum config_rng) == sizeof(int));
 static const char *const log_format_choices[] = { "text", "json", NULL };
 static const char *const log_level_choices[] = { "error", "warning", "info", "debug", NULL };
 G_STATIC_ASSERT(sizeof(enum log_format) == sizeof(int));
@@ -367,7 +368,7 @@ static const struct key_desc keys[] = {
       .offset = CFG(serial_in_stdio), .def = "stdio",
       .doc = "Whether the guest reads the VMM's stdin." },
     { .section = "console", .key = "device", .kind = KIND_ENUM,
-      .offset = CFG(console), .choices = console_choices, .def = "none",
+      .offset = CFG(console), .choices = device_choices, .def = "none",
       .flag = "console", .flag_arg = "none|virtio",
       .doc = "virtio: a virtio-console whose hvc0 becomes the guest's "
              "console (kvmkit appends console=hvc0)." },
@@ -381,7 +382,7 @@ static const struct key_desc keys[] = {
       .doc = "Whether the console reads the VMM's stdin; it then takes "
              "it from [serial] unless [serial] input = stdio is given." },
     { .section = "rng", .key = "device", .kind = KIND_ENUM,
-      .offset = CFG(rng), .choices = rng_choices, .def = "none",
+      .offset = CFG(rng), .choices = device_choices, .def = "none",
       .flag = "rng", .flag_arg = "none|virtio",
       .doc = "virtio: a virtio-rng device that hands the guest bytes from "
              "the host's getrandom() (Linux: hw_random, /dev/hwrng)." },
@@ -1503,20 +1504,19 @@ bool config_finish(struct vm_config *cfg, GError **errp)
                                                  cfg->disks->len == 1 ? "" : "s");
         g_autofree char *nets = g_strdup_printf("%u NIC%s", cfg->nets->len,
                                                 cfg->nets->len == 1 ? "" : "s");
-        const char *parts[] = { disks, nets, console ? "the virtio console" : NULL,
-                                rng ? "the virtio-rng" : NULL };
-        g_autoptr(GString) all = g_string_new(NULL);
-        size_t last = 0;
-        for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
-            if (parts[i])
-                last = i;
-        for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
-            if (parts[i])
-                g_string_append_printf(all, "%s%s", all->len == 0 ? "" : i == last ? " and "
-                                                                               : ", ",
-                                       parts[i]);
+        /* "A, B and C": all but the last joined, then the last. */
+        const char *parts[5] = { disks, nets };
+        unsigned n = 2;
+        if (console)
+            parts[n++] = "the virtio console";
+        if (rng)
+            parts[n++] = "the virtio-rng";
+        const char *last = parts[--n];
+        parts[n] = NULL;
+        g_autofree char *head = g_strjoinv(", ", (char **)parts);
+        g_autofree char *all = g_strdup_printf("%s and %s", head, last);
         fail(errp, CONFIG_ERROR_CONFLICT, NULL, "too many virtio devices: %s make %u, at "
-             "most %d fit (one interrupt line each)", all->str, n_virtio,
+             "most %d fit (one interrupt line each)", all, n_virtio,
              CONFIG_MAX_VIRTIO_DEVICES);
         return false;
     }

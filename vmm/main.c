@@ -247,13 +247,19 @@ static int cmd_restore(int argc, char **argv)
     g_ptr_array_add(args, "run");
     g_ptr_array_add(args, "--restore");
     g_ptr_array_add(args, argv[1]);
+    /* restore's own flags, each a [snapshot] key */
+    static const char *const flags[][2] = {
+        { "--paused", "snapshot.paused=true" },
+        { "--verify", "snapshot.verify=true" },
+    };
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--paused") == 0) {
+        const char *set = NULL;
+        for (size_t f = 0; f < G_N_ELEMENTS(flags) && !set; f++)
+            if (strcmp(argv[i], flags[f][0]) == 0)
+                set = flags[f][1];
+        if (set) {
             g_ptr_array_add(args, "--set");
-            g_ptr_array_add(args, "snapshot.paused=true");
-        } else if (strcmp(argv[i], "--verify") == 0) {
-            g_ptr_array_add(args, "--set");
-            g_ptr_array_add(args, "snapshot.verify=true");
+            g_ptr_array_add(args, (char *)set);
         } else {
             g_ptr_array_add(args, argv[i]);
         }

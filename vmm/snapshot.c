@@ -135,24 +135,16 @@ static bool in_file_hole(int fd, uint64_t off, struct data_extent *e)
     return off < e->from;
 }
 
-/*
- * Writes guest RAM to @fd, skipping all-zero pages (left as holes after an
- * ftruncate to the full size). Pages the guest never touched are neither
- * present nor swapped (/proc/self/pagemap) and are skipped without being
- * read, so scanning a big idle guest costs little: in anonymous memory
- * they are zero; in a restored guest's private file mapping they hold the
- * old memory file's bytes, zero where that file has a hole (SEEK_DATA).
- * Runs of pages are page-aligned in memory and in the file, as O_DIRECT
- * (see snapshot_save) needs.
- */
+/* What holes read as, for the checksums. */
+static const uint8_t zero_page[PAGE];
+
 /* XXH3-64 of @len zero bytes (a block of the memory file with no data). */
 static uint64_t zero_block_hash(uint64_t len)
 {
-    static const uint8_t zeros[PAGE];
     XXH3_state_t st;
     XXH3_64bits_reset(&st);
     for (uint64_t off = 0; off < len; off += PAGE)
-        XXH3_64bits_update(&st, zeros, MIN(PAGE, len - off));
+        XXH3_64bits_update(&st, zero_page, MIN(PAGE, len - off));
     return XXH3_64bits_digest(&st);
 }
 
@@ -169,7 +161,6 @@ struct block_hash {
 
 static void block_hash_page(struct block_hash *h, const uint8_t *data)
 {
-    static const uint8_t zeros[PAGE];
     if (!data && !h->any_data) {
         h->zero_pages++;
         return;
@@ -177,9 +168,9 @@ static void block_hash_page(struct block_hash *h, const uint8_t *data)
     if (data && !h->any_data) {
         h->any_data = true;
         for (; h->zero_pages; h->zero_pages--)
-            XXH3_64bits_update(&h->st, zeros, PAGE);
+            XXH3_64bits_update(&h->st, zero_page, PAGE);
     }
-    XXH3_64bits_update(&h->st, data ? data : zeros, PAGE);
+    XXH3_64bits_update(&h->st, data ? data : zero_page, PAGE);
 }
 
 static uint64_t block_hash_end(struct block_hash *h, uint64_t zero_hash)
@@ -188,8 +179,17 @@ static uint64_t block_hash_end(struct block_hash *h, uint64_t zero_hash)
 }
 
 /*
- * Writes guest RAM to @fd (see below) and puts in @hashes the XXH3-64 of
- * each BLOCK_SIZE block of the file as written, holes as zeros.
+ * Writes guest RAM to @fd, skipping all-zero pages (left as holes after an
+ * ftruncate to the full size). Pages the guest never touched are neither
+ * present nor swapped (/proc/self/pagemap) and are skipped without being
+ * read, so scanning a big idle guest costs little: in anonymous memory
+ * they are zero; in a restored guest's private file mapping they hold the
+ * old memory file's bytes, zero where that file has a hole (SEEK_DATA).
+ * Runs of pages are page-aligned in memory and in the file, as O_DIRECT
+ * (see snapshot_save) needs.
+ *
+ * Appends to @hashes the XXH3-64 of each BLOCK_SIZE block of the file as
+ * written (holes as zeros), big-endian, as the state file stores them.
  */
 static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
                          uint64_t *written, GArray *hashes, GError **errp)
@@ -237,8 +237,9 @@ static bool write_memory(const struct guest_mem *mem, int fd, const char *path,
                 run_len = 1;
             }
         }
-        uint64_t sum = block_hash_end(&h, batch == SCAN_BATCH ? zero_hash
-                                                             : zero_block_hash(batch * PAGE));
+        uint64_t sum = GUINT64_TO_BE(block_hash_end(&h, batch == SCAN_BATCH
+                                                            ? zero_hash
+                                                            : zero_block_hash(batch * PAGE)));
         g_array_append_val(hashes, sum);
         double t = now_s();
         if (t - last_report >= 1.0) {
@@ -325,6 +326,11 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     struct snap_out *o = NULL;
     g_autoptr(GArray) hashes = NULL;
 
+    /* The disks first: the RAM saved below may cache data the guest wrote
+     * but never flushed, which a restore after a host crash must find on
+     * the images. */
+    if (!vm_sync_devices(vm, errp))
+        return false;
     /*
      * O_DIRECT: guest RAM goes from its pages to the disk, not through
      * newly allocated page cache. Here (a VM whose freed memory is
@@ -333,11 +339,6 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
      * disk's ~1 GB/s. File systems without O_DIRECT (tmpfs before 6.6)
      * refuse it here or at the first write; then buffered writes.
      */
-    /* The disks first: the RAM saved below may cache data the guest wrote
-     * but never flushed, which a restore after a host crash must find on
-     * the images. */
-    if (!vm_sync_devices(vm, errp))
-        return false;
     int mem_fd = open(mem_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (mem_fd < 0)
         return kvmkit_fail(errp, KVMKIT_ERROR_HOST, "cannot create %s: %s", mem_path,
@@ -346,8 +347,6 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     hashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     if (!write_memory(&vm->mem, mem_fd, mem_path, &written, hashes, errp))
         goto out;
-    for (guint i = 0; i < hashes->len; i++)
-        g_array_index(hashes, uint64_t, i) = GUINT64_TO_BE(g_array_index(hashes, uint64_t, i));
 
     o = snap_out_new();
     static const uint8_t zeros[CHECKSUM_LEN];
@@ -392,14 +391,14 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     /* The new snapshot is in place, its memory file with it whatever
      * happens now. Until the directory is on disk a crash may bring the
      * old one back: its memory file goes only after. */
+    bool replaced = old_mem && strcmp(old_mem, mem_path) != 0;
     ok = fsync_dir(dir, errp);
     if (!ok)
         g_prefix_error(errp, "%s is written but may not survive a host crash%s%s: ", abs,
-                       old_mem && strcmp(old_mem, mem_path) != 0
-                           ? "; the previous memory file is kept (delete it once the "
-                             "directory is on disk): " : "",
-                       old_mem && strcmp(old_mem, mem_path) != 0 ? old_mem : "");
-    if (ok && old_mem && strcmp(old_mem, mem_path) != 0)
+                       replaced ? "; the previous memory file is kept (delete it once the "
+                                  "directory is on disk): " : "",
+                       replaced ? old_mem : "");
+    if (ok && replaced)
         unlink(old_mem);
 out:
     snap_out_free(o);

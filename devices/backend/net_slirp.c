@@ -13,12 +13,13 @@
  *
  * libslirp is loaded with dlopen() for a VM with a user-mode NIC, not
  * linked: a VM without one does not pay for loading it (and the shared
- * GLib it needs) at every start. A VM with one starts loading it on a
- * thread of its own as it begins (net_slirp_preload()), alongside the KVM
- * calls; the first net_slirp_new() joins that thread. kvmkit links GLib statically
- * (docs/platform.md, "Start-up costs"); libslirp brings its own shared
- * copy. The two never share an object: libslirp's API passes plain C
- * types and callbacks, and memory it hands out is freed with free().
+ * GLib it needs) at every start. A VM with one loads it on a thread of its
+ * own while the VM is built (net_slirp_preload(), alongside the KVM
+ * calls); the first net_slirp_new() joins that thread. kvmkit links GLib
+ * statically (docs/platform.md, "Start-up costs"); libslirp brings its
+ * own shared copy. The two never share an object: libslirp's API passes
+ * plain C types and callbacks, and memory it hands out is freed with
+ * free().
  */
 #include "net.h"
 

@@ -135,11 +135,14 @@ static struct chardev *char_backend(struct vm *vm, const struct config_char *out
     return chardev_stdio_new(vm->ctx, out_fd, in_stdio, user_quit, vm, errp);
 }
 
-/* Puts @dev on the next free virtio-mmio slot (window and GSI). */
+/* Puts @dev on the next free virtio-mmio slot (window and GSI); frees it
+ * when none is left. */
 static bool add_virtio_next(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(void *),
                             void *opaque, GError **errp)
 {
     static const unsigned gsis[] = X86_VIRTIO_GSIS;
+    /* config_finish() refused more; the check below is a second line. */
+    G_STATIC_ASSERT(G_N_ELEMENTS(gsis) == CONFIG_MAX_VIRTIO_DEVICES);
     unsigned slot = vm->virtio->len;
     if (slot >= G_N_ELEMENTS(gsis)) {
         free_dev(opaque);
@@ -240,13 +243,8 @@ static struct net_backend *net_backend_for(struct vm *vm, const struct config_ne
 /* [net "NAME"]: virtio-net NICs after the other virtio devices. */
 static bool create_nets(struct vm *vm, GError **errp)
 {
-    static const unsigned gsis[] = X86_VIRTIO_GSIS;
     for (guint i = 0; i < vm->cfg->nets->len; i++) {
         const struct config_net *n = g_ptr_array_index(vm->cfg->nets, i);
-        unsigned slot = vm->virtio->len;
-        if (slot >= G_N_ELEMENTS(gsis))
-            return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
-                               G_N_ELEMENTS(gsis));
         uint8_t mac[6];
         if (!n->mac || !net_config_parse_mac(n->mac, mac, NULL))
             net_config_default_mac(vm->cfg->name, n->name, mac);
@@ -254,9 +252,7 @@ static bool create_nets(struct vm *vm, GError **errp)
         if (!be)
             return false;
         struct virtio_net *net = virtio_net_new(n->name, mac, n->mtu, be);
-        if (!vm_add_virtio_mmio(vm, virtio_net_dev(net), free_net, net,
-                                X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE, gsis[slot],
-                                errp))
+        if (!add_virtio_next(vm, virtio_net_dev(net), free_net, net, errp))
             return false;
     }
     return true;
@@ -267,15 +263,10 @@ static void free_blk(void *opaque)
     virtio_blk_free(opaque);
 }
 
-/* Virtio devices: one 4 KiB window and one GSI each, in config order. */
-static bool create_virtio_devices(struct vm *vm, GError **errp)
+/* [disk "NAME"]: virtio-blk disks, the first virtio devices, in config
+ * order. */
+static bool create_disks(struct vm *vm, GError **errp)
 {
-    static const unsigned gsis[] = X86_VIRTIO_GSIS;
-    /* config_finish() refused more; the checks below are a second line. */
-    G_STATIC_ASSERT(G_N_ELEMENTS(gsis) == CONFIG_MAX_VIRTIO_DEVICES);
-    if (vm->cfg->disks->len > G_N_ELEMENTS(gsis))
-        return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
-                           G_N_ELEMENTS(gsis));
     for (guint i = 0; i < vm->cfg->disks->len; i++) {
         const struct config_disk *d = g_ptr_array_index(vm->cfg->disks, i);
         g_autoptr(GError) err = NULL;
@@ -285,9 +276,7 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
                                err->message);
         struct virtio_blk *blk = virtio_blk_new(d->name, be);
         virtio_blk_dev(blk)->poll_max_ns = d->poll_us * 1000u;
-        if (!vm_add_virtio_mmio(vm, virtio_blk_dev(blk), free_blk, blk,
-                                X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE,
-                                gsis[i], errp))
+        if (!add_virtio_next(vm, virtio_blk_dev(blk), free_blk, blk, errp))
             return false;
     }
     return true;
@@ -295,7 +284,7 @@ static bool create_virtio_devices(struct vm *vm, GError **errp)
 
 bool arch_create_devices(struct vm *vm, GError **errp)
 {
-    if (!create_virtio_devices(vm, errp) || !create_console(vm, errp) ||
+    if (!create_disks(vm, errp) || !create_console(vm, errp) ||
         !create_nets(vm, errp) || !create_rng(vm, errp))
         return false;
     vm->serial_chr = char_backend(vm, &vm->cfg->serial_out, vm->cfg->serial_in_stdio,
