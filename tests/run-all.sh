@@ -32,6 +32,9 @@ ninja -C "$BUILD"
 
 echo "== test guest (Linux kernel + initramfs, cached)"
 bash firmware/linux/build-guest.sh
+# Debian's cloud kernel for linux-stock-kernel, fetched here: the test host
+# has no network.
+python3 tests/linux/stock_kernel.py --fetch
 
 { read -r kind; read -r why; } < <(python3 tests/testhost/probe)
 echo "== KVM here: $kind ($why)"

@@ -31,8 +31,10 @@ import os
 import re
 import shlex
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -142,7 +144,10 @@ def _create(kvmkit, kernel, initrd, d):
     for name in ("rw.img", "ro.img"):
         with open(os.path.join(d, name), "wb") as f:
             f.truncate(DISK_SIZE)
-    sock = os.path.join(d, "ctl.sock")
+    # The socket lives in TMPDIR: the build directory may be on a file
+    # system that cannot hold one (9p, in the nested test host).
+    sockdir = tempfile.mkdtemp(prefix="kvmkit-base-")
+    sock = os.path.join(sockdir, "ctl.sock")
     snap = os.path.join(d, "base.snap")
     g = Guest([kvmkit, "run", "--kernel", kernel, "--initrd", initrd,
                "--append", "console=ttyS0 reboot=k panic=-1", "--memory", "256M",
@@ -171,6 +176,7 @@ def _create(kvmkit, kernel, initrd, d):
               f"{time.monotonic() - t0:.2f} s", flush=True)
     finally:
         g.kill()
+        shutil.rmtree(sockdir, ignore_errors=True)
     return snap
 
 
