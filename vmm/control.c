@@ -14,7 +14,6 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
-#include "snapshot.h"
 #include "test_hooks.h"
 #include "vm.h"
 #include "vm_metrics.h"
@@ -137,7 +136,7 @@ static char *do_snapshot(struct control *c, const char *path)
     gint64 t0 = g_get_monotonic_time();
     if (!vm_pause(c->vm, &err))
         return reply_error("cannot pause: %s", err->message);
-    bool ok = snapshot_save(c->vm, path, &err);
+    bool ok = vm_snapshot(c->vm, path, &err);
     if (!was_paused)
         vm_resume(c->vm);   /* the VM keeps running after a failed save too */
     if (!ok)

@@ -20,7 +20,6 @@
 #include "cgroup.h"
 #include "error.h"
 #include "seccomp_filter.h"
-#include "vm.h"
 
 struct jail {
     const struct vm_config *cfg;
@@ -285,14 +284,14 @@ static bool io_thread_filter(void *opaque, GError **errp)
     return seccomp_filter_install(j->cfg->seccomp, SECCOMP_FILTER_MAIN, errp);
 }
 
-bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp)
+bool jail_lock_down(struct jail *j, const struct jail_io_threads *io, GError **errp)
 {
     /* The I/O threads' filters go on after the user change: glibc makes
      * every thread call setresuid itself, which the filters forbid. */
     bool thread_work = (j->ns & CONFIG_NS_NET) || j->has_user;   /* see jail_thread() */
-    if ((thread_work && !vm_call_on_io_threads(vm, jail_thread, j, errp)) ||
+    if ((thread_work && !io->call(io->vm, jail_thread, j, errp)) ||
         !jail_late(j, errp) ||
-        !vm_call_on_io_threads(vm, io_thread_filter, j, errp))
+        !io->call(io->vm, io_thread_filter, j, errp))
         return false;
     if (j->cfg->seccomp == CONFIG_SECCOMP_OFF)
         g_warning("[security] seccomp = off: no system call filters; a guest that "

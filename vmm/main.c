@@ -122,6 +122,13 @@ static struct jail *enter_jail(const struct vm_config *cfg, int *status)
     return NULL;
 }
 
+/* jail_lock_down()'s way to the VM's I/O threads (vmm/jail.h). */
+static bool call_on_io_threads(void *vm, bool (*fn)(void *opaque, GError **errp),
+                               void *fn_opaque, GError **errp)
+{
+    return vm_call_on_io_threads(vm, fn, fn_opaque, errp);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct vm_config cfg;
@@ -185,7 +192,8 @@ static int cmd_run(int argc, char **argv)
     if (restoring && cfg.snapshot_paused)
         atomic_store(&vm->pause_requested, true);
     g_autoptr(GError) jail_err = NULL;
-    bool locked_down = jail_lock_down(jail, vm, &jail_err);
+    struct jail_io_threads io = { call_on_io_threads, vm };
+    bool locked_down = jail_lock_down(jail, &io, &jail_err);
     log_trace_startup("locked down");
     guint sig_source = g_unix_fd_add(sig_fd, G_IO_IN, on_stop_signal, vm);
     signal(SIGPIPE, SIG_IGN);

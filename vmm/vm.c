@@ -274,6 +274,29 @@ bool vm_sync_devices(struct vm *vm, GError **errp)
     return true;
 }
 
+static bool sync_devices(void *vm, GError **errp)
+{
+    return vm_sync_devices(vm, errp);
+}
+
+static bool save_state(void *vm, struct snap_out *o, GError **errp)
+{
+    return vm_save_state(vm, o, errp);
+}
+
+bool vm_snapshot(struct vm *vm, const char *path, GError **errp)
+{
+    g_autofree char *config = config_to_ini(vm->cfg);
+    struct snapshot_source src = {
+        .mem = &vm->mem,
+        .config = config,
+        .sync_devices = sync_devices,
+        .save_state = save_state,
+        .opaque = vm,
+    };
+    return snapshot_save(&src, path, errp);
+}
+
 static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp)
 {
     struct snap_in virtio;
