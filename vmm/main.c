@@ -11,6 +11,13 @@
  * Exit status: 0 when the guest rebooted/powered off or the user quit,
  * 1 when the VM failed (triple fault, unhandled exit, host error),
  * 2 for bad configuration or command-line input (nothing was started).
+ *
+ * vmm/: the machine core. Owns the VM (vm.c: KVM handles, guest memory
+ * slots, the buses, the event loop, pausing), its vCPU threads (vcpu.c),
+ * their counters as JSON (vm_metrics.c), the arch interface (arch.h, which
+ * vmm/x86/ implements) and this file, the top, which wires the layers
+ * together. The core may call security, config, devices, snapshot,
+ * observe and base; never control or x86 headers (docs/architecture.md).
  */
 #include <errno.h>
 #include <signal.h>

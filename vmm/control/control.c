@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/control/: the control socket (this file) and the hidden test
+ * commands (test_hooks.c). Owns the socket, its line-based JSON protocol
+ * and the client side of `kvmkit ctl`. The top layer below main.c: may
+ * call the core (vm.h, vm_metrics.h) and everything below it, never
+ * vmm/x86/; nothing but main.c calls it.
+ */
 #include "control.h"
 
 #include <errno.h>

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/security/: the host side of confinement. Owns the jail (namespaces,
+ * chroot, user change: this file), the seccomp allowlists (seccomp_*.c)
+ * and cgroup limits (cgroup.c). Calls vmm/config/, vmm/observe/ and
+ * vmm/base/; reaches the VM's threads only through the jail_io_threads
+ * callback main.c gives it. The core calls it (vCPU filters).
+ */
 #include "jail.h"
 
 #include <errno.h>

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/snapshot/: saved state. Owns the state tree each object writes its
+ * own versioned section into (snap.c) and the snapshot files (this file).
+ * Calls only vmm/base/ and vmm/observe/; it sits below the devices (which
+ * save into snap.h) and the VM, which it reaches only through a struct
+ * snapshot_source (vm_snapshot() in vmm/vm.c). Migration joins here.
+ */
 #include "snapshot.h"
 
 #include <errno.h>
