@@ -112,7 +112,7 @@ static struct snapshot *prepare_restore(struct vm_config *cfg, GError **errp)
     return snap;
 }
 
-/* jail_new() and jail_early() (vmm/jail.h). NULL with *status set when
+/* jail_new() and jail_early() (vmm/security/jail.h). NULL with *status set when
  * kvmkit must exit now: an error, or the supervisor's child has ended. */
 static struct jail *enter_jail(const struct vm_config *cfg, int *status)
 {
@@ -129,7 +129,7 @@ static struct jail *enter_jail(const struct vm_config *cfg, int *status)
     return NULL;
 }
 
-/* jail_lock_down()'s way to the VM's I/O threads (vmm/jail.h). */
+/* jail_lock_down()'s way to the VM's I/O threads (vmm/security/jail.h). */
 static bool call_on_io_threads(void *vm, bool (*fn)(void *opaque, GError **errp),
                                void *fn_opaque, GError **errp)
 {

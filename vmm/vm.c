@@ -489,7 +489,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
     vm->released = true;
     pthread_cond_broadcast(&vm->pause_cond);
     pthread_mutex_unlock(&vm->pause_lock);
-    /* Not before the vCPUs start: start-up cost (vmm/guest_mem.h). */
+    /* Not before the vCPUs start: start-up cost (vmm/base/guest_mem.h). */
     guest_mem_advise_hugepages(&vm->mem);
     if (atomic_load(&vm->stop_reason) == VM_STOP_NONE)
         g_main_loop_run(vm->loop);

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- [net "NAME"] and vmm/net_config.c ---------------------------------- */
+/* ---- [net "NAME"] and vmm/config/net_config.c ---------------------------------- */
 
 static const struct config_net *nic(const struct vm_config *cfg, guint i)
 {

@@ -202,7 +202,7 @@ static bool check_console_input(struct vm_config *cfg, GError **errp)
 }
 
 /* The [net] keys that only make sense together: the user back end's
- * addresses and forwards (vmm/net_config.h); tap needs an ifname and
+ * addresses and forwards (vmm/config/net_config.h); tap needs an ifname and
  * takes none of the user back end's keys. */
 static bool check_net(struct vm_config *cfg, const struct config_net *n,
                       GError **errp)

@@ -189,7 +189,7 @@ static bool check_cpu_limit(const char *v, char **expected)
 }
 
 /* A user name as useradd takes it, or UID:GID in decimal. Whether the
- * user exists is checked when the VM starts (vmm/jail.c). */
+ * user exists is checked when the VM starts (vmm/security/jail.c). */
 static bool check_user(const char *v, char **expected)
 {
     const char *colon = strchr(v, ':');

@@ -69,7 +69,7 @@ struct jail *jail_new(const struct vm_config *cfg, GError **errp)
     j->cfg = cfg;
     if (!config_parse_namespaces(cfg->namespaces, &j->ns, &expected) ||
         (cfg->limit_cpu && !config_parse_cpu_limit(cfg->limit_cpu, &j->millicores)))
-        g_assert_not_reached();   /* config.c checked them */
+        g_assert_not_reached();   /* vmm/config/ checked them */
     const char *asked = cfg->security_user ? "user" : cfg->security_chroot ? "chroot"
                       : j->ns ? "namespaces" : NULL;
     if (asked && geteuid() != 0) {
