@@ -18,7 +18,7 @@
  * So no thread runs under the main list and another on top, and no list
  * allows seccomp() itself.
  *
- * (Named seccomp_filter, not seccomp: a vmm/seccomp.h would shadow
+ * (Named seccomp_filter, not seccomp: a vmm/security/seccomp.h would shadow
  * libseccomp's <seccomp.h> on the include path of vmm/security/seccomp_rules.c.)
  */
 #ifndef KVMKIT_SECCOMP_FILTER_H
