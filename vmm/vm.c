@@ -53,7 +53,10 @@ static bool open_kvm(struct vm *vm, GError **errp)
     vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0) {
         int e = errno;
-        const char *hint = e == ENOENT ? " (is the kvm module loaded, and does this host allow virtualization?)"
+        const char *hint = (e == ENOENT || e == ENODEV || e == ENXIO)
+                               ? " (this machine has no usable KVM: is the kvm module loaded, and does "
+                                 "this host allow virtualization? docs/platform.md shows how to run "
+                                 "kvmkit in a nested test host instead)"
                          : (e == EACCES || e == EPERM) ? " (add your user to the 'kvm' group or run as root)"
                          : "";
         g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "cannot open %s: %s%s",
@@ -90,8 +93,10 @@ static bool open_kvm(struct vm *vm, GError **errp)
     }
     vm->vm_fd = vm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0) {
-        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_VM: %s",
-                    g_strerror(errno));
+        int e = errno;
+        g_set_error(errp, KVMKIT_ERROR, KVMKIT_ERROR_KVM, "KVM_CREATE_VM: %s%s", g_strerror(e),
+                    e == ENODEV ? " (this KVM cannot run VMs here; docs/platform.md shows how to "
+                                  "run kvmkit in a nested test host instead)" : "");
         return false;
     }
     return true;

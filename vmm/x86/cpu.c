@@ -216,6 +216,13 @@ void x86_dump_vcpu(struct vcpu *vcpu, FILE *out)
     dump_seg(out, "ss", &s.ss);
     dump_seg(out, "tr", &s.tr);
     fprintf(out, "  gdt=%016llx/%x idt=%016llx/%x\n", s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+    /* On AMD SVM, KVM reinitializes the VMCB on a SHUTDOWN intercept
+     * (svm.c shutdown_interception: the VMCB is undefined after it), so
+     * after a triple fault the vCPU holds its reset values. VMX keeps the
+     * faulting state. Say so rather than let the reset values pass for it. */
+    if (r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & 1))
+        fprintf(out, "  (these are the vCPU's reset values: KVM on AMD SVM resets a vCPU after a "
+                     "triple fault, so the state at the fault is lost)\n");
     uint8_t insn[16];
     size_t n = x86_read_insn(vcpu, insn, sizeof(insn));
     fprintf(out, "  code at rip:");
