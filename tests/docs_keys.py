@@ -5,7 +5,7 @@
     docs_keys.py --kvmkit BUILD/kvmkit --doc docs/config.md
 
 Reads the keys from `kvmkit run --help-keys` (the key table in
-vmm/config.c) and the rows "| `[section]` | `key` |" of the doc's key
+vmm/config/schema.c) and the rows "| `[section]` | `key` |" of the doc's key
 table (`[disk "NAME"]` for a named section), and fails listing what one
 has and the other lacks. Also checks each row's default against the one
 --help-keys prints. Exit 0 pass, 1 fail.

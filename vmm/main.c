@@ -11,6 +11,13 @@
  * Exit status: 0 when the guest rebooted/powered off or the user quit,
  * 1 when the VM failed (triple fault, unhandled exit, host error),
  * 2 for bad configuration or command-line input (nothing was started).
+ *
+ * vmm/: the machine core. Owns the VM (vm.c: KVM handles, guest memory
+ * slots, the buses, the event loop, pausing), its vCPU threads (vcpu.c),
+ * their counters as JSON (vm_metrics.c), the arch interface (arch.h, which
+ * vmm/x86/ implements) and this file, the top, which wires the layers
+ * together. The core may call security, config, devices, snapshot,
+ * observe and base; never control or x86 headers (docs/architecture.md).
  */
 #include <errno.h>
 #include <signal.h>
@@ -105,7 +112,7 @@ static struct snapshot *prepare_restore(struct vm_config *cfg, GError **errp)
     return snap;
 }
 
-/* jail_new() and jail_early() (vmm/jail.h). NULL with *status set when
+/* jail_new() and jail_early() (vmm/security/jail.h). NULL with *status set when
  * kvmkit must exit now: an error, or the supervisor's child has ended. */
 static struct jail *enter_jail(const struct vm_config *cfg, int *status)
 {
@@ -120,6 +127,13 @@ static struct jail *enter_jail(const struct vm_config *cfg, int *status)
     }
     jail_free(jail);
     return NULL;
+}
+
+/* jail_lock_down()'s way to the VM's I/O threads (vmm/security/jail.h). */
+static bool call_on_io_threads(void *vm, bool (*fn)(void *opaque, GError **errp),
+                               void *fn_opaque, GError **errp)
+{
+    return vm_call_on_io_threads(vm, fn, fn_opaque, errp);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -185,7 +199,8 @@ static int cmd_run(int argc, char **argv)
     if (restoring && cfg.snapshot_paused)
         atomic_store(&vm->pause_requested, true);
     g_autoptr(GError) jail_err = NULL;
-    bool locked_down = jail_lock_down(jail, vm, &jail_err);
+    struct jail_io_threads io = { call_on_io_threads, vm };
+    bool locked_down = jail_lock_down(jail, &io, &jail_err);
     log_trace_startup("locked down");
     guint sig_source = g_unix_fd_add(sig_fd, G_IO_IN, on_stop_signal, vm);
     signal(SIGPIPE, SIG_IGN);

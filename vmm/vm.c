@@ -279,6 +279,29 @@ bool vm_sync_devices(struct vm *vm, GError **errp)
     return true;
 }
 
+static bool sync_devices(void *vm, GError **errp)
+{
+    return vm_sync_devices(vm, errp);
+}
+
+static bool save_state(void *vm, struct snap_out *o, GError **errp)
+{
+    return vm_save_state(vm, o, errp);
+}
+
+bool vm_snapshot(struct vm *vm, const char *path, GError **errp)
+{
+    g_autofree char *config = config_to_ini(vm->cfg);
+    struct snapshot_source src = {
+        .mem = &vm->mem,
+        .config = config,
+        .sync_devices = sync_devices,
+        .save_state = save_state,
+        .opaque = vm,
+    };
+    return snapshot_save(&src, path, errp);
+}
+
 static bool load_state(struct vm *vm, const struct snapshot *snap, GError **errp)
 {
     struct snap_in virtio;
@@ -471,7 +494,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
     vm->released = true;
     pthread_cond_broadcast(&vm->pause_cond);
     pthread_mutex_unlock(&vm->pause_lock);
-    /* Not before the vCPUs start: start-up cost (vmm/guest_mem.h). */
+    /* Not before the vCPUs start: start-up cost (vmm/base/guest_mem.h). */
     guest_mem_advise_hugepages(&vm->mem);
     if (atomic_load(&vm->stop_reason) == VM_STOP_NONE)
         g_main_loop_run(vm->loop);

@@ -118,6 +118,10 @@ bool vm_sync_devices(struct vm *vm, GError **errp);
 /* Writes the state of the paused VM: CPUs, board, virtio devices. */
 bool vm_save_state(struct vm *vm, struct snap_out *o, GError **errp);
 
+/* Saves the VM, which the caller has paused, to the snapshot file @path
+ * (snapshot_save(), vmm/snapshot/snapshot.h). Main thread. */
+bool vm_snapshot(struct vm *vm, const char *path, GError **errp);
+
 /*
  * Starts the vCPU threads: each loads its seccomp filter, then waits for
  * vm_run() before it runs the guest (so the main thread can load its own

@@ -133,7 +133,7 @@ struct net_backend *net_slirp_new(const struct net_user_params *p, GMainContext 
  * Starts loading libslirp (~0.6 ms on the PVM host) on a thread of its
  * own, for a VM that will have a user-mode NIC: the first net_slirp_new()
  * joins it, and reports a failure to load. Main thread, once the signal
- * mask every thread inherits is set and after any fork (vmm/jail.h).
+ * mask every thread inherits is set and after any fork (vmm/security/jail.h).
  */
 void net_slirp_preload(void);
 

@@ -61,7 +61,7 @@ void virtio_mmio_sync(struct virtio_mmio *t);
  * and returns at once; virtio_mmio_call_wait() waits for it, returns what
  * @fn returned and frees the call. Posting to every device before waiting
  * lets their threads run it at the same time. Main thread; used to install
- * per-thread security settings (vmm/seccomp_filter.h, vmm/jail.h) and to
+ * per-thread security settings (vmm/security/seccomp_filter.h, vmm/security/jail.h) and to
  * pause the VM.
  */
 struct virtio_mmio_call;

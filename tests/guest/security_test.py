@@ -5,7 +5,7 @@
     security_test.py --kvmkit BUILD/kvmkit --payload smp.elf CASE
 
 kvmkit must be built with -Dtest_hooks=true (hidden control commands,
-vmm/test_hooks.h). The smp payload in counter mode keeps the VM busy.
+vmm/control/test_hooks.h). The smp payload in counter mode keeps the VM busy.
 
   kill-main, kill-io, kill-vcpu
            that thread issues a system call outside its allowlist: kvmkit

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for vmm/bus.c: registration, overlap rules and dispatch. */
+/* Unit tests for vmm/base/bus.c: registration, overlap rules and dispatch. */
 #include "bus.h"
 
 #include <check.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for vmm/cgroup.c on a fake cgroup directory: plain files
+ * Unit tests for vmm/security/cgroup.c on a fake cgroup directory: plain files
  * named like cgroupfs's (the module writes with O_CREAT so that this
  * works), no root needed.
  */

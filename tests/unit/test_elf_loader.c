@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for vmm/elf_loader.c on ELF64 images built by hand. */
+/* Unit tests for vmm/boot/elf_loader.c on ELF64 images built by hand. */
 #include "elf_loader.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for vmm/guest_mem.c: the one checked gpa -> host translation. */
+/* Unit tests for vmm/base/guest_mem.c: the one checked gpa -> host translation. */
 #include "guest_mem.h"
 
 #include <check.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmm/json.c: what the writer produces is read back with json-glib (an
+ * vmm/observe/json.c: what the writer produces is read back with json-glib (an
  * independent parser, linked into the tests only), and the parser is fed
  * valid and hostile texts.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for vmm/log.c: the line the writer makes of a structured
+ * Unit tests for vmm/observe/log.c: the line the writer makes of a structured
  * message, as text and as JSON; log_warn_once_in() through the installed
  * writer into a file.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for vmm/seccomp_filter.c: the programs built into kvmkit
- * (vmm/seccomp_gen.c) are what libseccomp makes of vmm/seccomp_rules.c
+ * Unit tests for vmm/security/seccomp_filter.c: the programs built into kvmkit
+ * (vmm/security/seccomp_gen.c) are what libseccomp makes of vmm/security/seccomp_rules.c
  * today, with the process's pid in the right place; and loaded, they let a
  * thread signal its own process but nothing else.
  */

@@ -3,6 +3,7 @@
  * Unit tests for devices/virtio/virtq.c: split rings built by hand in fake
  * guest RAM (virtio 1.2, section 2.7), popped and pushed the way a device
  * does, with a hostile driver's mistakes each refused with an error.
+ * The fixture: virtq_fixture.c; save and load: test_virtq_snapshot.c.
  */
 #include "virtq.h"
 
@@ -13,102 +14,7 @@
 
 #include "fake_ring.h"
 
-#define RAM_SIZE   (1u << 20)
-#define DESC_GPA   0x1000u
-#define AVAIL_GPA  0x2000u
-#define USED_GPA   0x3000u
-#define TABLE_GPA  0x8000u     /* indirect tables */
-#define BUF_GPA    0x10000u    /* buffers */
-#define QSIZE      8
-
-/* ---- fake guest RAM and hand-built rings (2.7.5, 2.7.6, 2.7.8) ---- */
-
-static struct guest_mem mem;
-static struct virtq q;
-static struct virtq_elem elem;     /* 16 KiB: keep it off the stack */
-static struct fake_ring ring;      /* the driver's view of q */
-
-static uint8_t *ram(uint64_t gpa, uint64_t len) { return fake_ram(&mem, gpa, len); }
-static void wr16(uint64_t gpa, uint16_t v) { fake_wr16(&mem, gpa, v); }
-
-static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-                     uint16_t flags, uint16_t next)
-{
-    fake_desc(&mem, table, i, addr, len, flags, next);
-}
-
-static void set_avail_flags(uint16_t f) { wr16(AVAIL_GPA, f); }
-static void set_avail_idx(uint16_t idx) { fake_ring_set_avail_idx(&ring, idx); }
-static void set_used_event(uint16_t v) { fake_ring_set_used_event(&ring, v); }
-static void make_available(uint16_t head) { fake_ring_make_available(&ring, head); }
-
-static uint16_t used_flags(void) { return fake_rd16(&mem, USED_GPA); }
-static uint16_t used_idx(void) { return fake_ring_used_idx(&ring); }
-static uint32_t used_id(unsigned slot) { return fake_ring_used_id(&ring, slot); }
-static uint32_t used_len(unsigned slot) { return fake_ring_used_len(&ring, slot); }
-static uint16_t avail_event(void) { return fake_ring_avail_event(&ring); }
-
-static void start_queue(uint16_t size)
-{
-    g_autoptr(GError) err = NULL;
-    virtq_reset(&q, &mem);
-    q.size = size;
-    q.desc_gpa = DESC_GPA;
-    q.avail_gpa = AVAIL_GPA;
-    q.used_gpa = USED_GPA;
-    ring = (struct fake_ring){ .mem = &mem, .size = size, .desc_gpa = DESC_GPA,
-                               .avail_gpa = AVAIL_GPA, .used_gpa = USED_GPA };
-    ck_assert_msg(virtq_start(&q, &err), "virtq_start: %s", err ? err->message : "?");
-    ck_assert(q.ready);
-}
-
-static void setup(void)
-{
-    ck_assert(guest_mem_init(&mem, RAM_SIZE, NULL));
-    ck_assert(guest_mem_add_region(&mem, 0, RAM_SIZE, NULL));
-    memset(&elem, 0, sizeof(elem));
-    start_queue(QSIZE);
-}
-
-static void teardown(void)
-{
-    guest_mem_destroy(&mem);
-}
-
-/* Pops expecting the driver's mistake to be refused with a message. */
-static void assert_pop_fails(void)
-{
-    g_autoptr(GError) err = NULL;
-    uint16_t last = q.last_avail;
-    ck_assert_int_eq(virtq_pop(&q, &elem, &err), -1);
-    ck_assert_ptr_nonnull(err);
-    ck_assert_ptr_nonnull(err->message);
-    ck_assert_uint_eq(q.last_avail, last);
-}
-
-static void assert_pop_ok(void)
-{
-    g_autoptr(GError) err = NULL;
-    int r = virtq_pop(&q, &elem, &err);
-    ck_assert_msg(r == 1, "virtq_pop returned %d: %s", r, err ? err->message : "-");
-    ck_assert_ptr_null(err);
-}
-
-/* ---- virtq_start ---- */
-
-static bool start_with(uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
-{
-    g_autoptr(GError) err = NULL;
-    virtq_reset(&q, &mem);
-    q.size = size;
-    q.desc_gpa = desc;
-    q.avail_gpa = avail;
-    q.used_gpa = used;
-    bool ok = virtq_start(&q, &err);
-    ck_assert_int_eq(ok, q.ready);
-    ck_assert(ok == (err == NULL));
-    return ok;
-}
+#include "virtq_fixture.h"
 
 START_TEST(test_start_ok)
 {
@@ -767,87 +673,6 @@ START_TEST(test_unpop)
 }
 END_TEST
 
-/* ---- snapshots ---- */
-
-START_TEST(test_save_load)
-{
-    for (unsigned i = 0; i < QSIZE; i++)
-        set_desc(DESC_GPA, i, BUF_GPA, 8, 0, 0);
-    for (unsigned i = 0; i < 3; i++)
-        make_available((uint16_t)i);
-    assert_pop_ok();
-    assert_pop_ok();
-    virtq_push(&q, 0, 1);
-    q.event_idx = true;
-    ck_assert(virtq_should_notify(&q));
-
-    struct virtq_state st;
-    virtq_save(&q, &st);
-    ck_assert_uint_eq(st.size, QSIZE);
-    ck_assert_uint_eq(st.last_avail, 2);
-    ck_assert_uint_eq(st.used_idx, 1);
-    ck_assert(st.ready);
-
-    struct virtq q2;
-    g_autoptr(GError) err = NULL;
-    virtq_reset(&q2, &mem);
-    ck_assert_msg(virtq_load(&q2, &st, &err), "%s", err ? err->message : "");
-    ck_assert(q2.ready);
-    ck_assert_uint_eq(q2.size, QSIZE);
-    ck_assert_uint_eq(q2.desc_gpa, DESC_GPA);
-    ck_assert_uint_eq(q2.avail_gpa, AVAIL_GPA);
-    ck_assert_uint_eq(q2.used_gpa, USED_GPA);
-    ck_assert_uint_eq(q2.last_avail, 2);
-    ck_assert_uint_eq(q2.used_idx, 1);
-    ck_assert_uint_eq(q2.signalled_used, q.signalled_used);
-    ck_assert_int_eq(q2.signalled_valid, q.signalled_valid);
-    ck_assert_ptr_eq(q2.desc, q.desc);
-    ck_assert_ptr_eq(q2.avail, q.avail);
-    ck_assert_ptr_eq(q2.used, q.used);
-    /* The loaded queue carries on where the saved one stopped. */
-    ck_assert_int_eq(virtq_pop(&q2, &elem, NULL), 1);
-    ck_assert_uint_eq(elem.head, 2);
-    virtq_push(&q2, 2, 0);
-    ck_assert_uint_eq(used_idx(), 2);
-
-    /* A queue that was not ready loads as not ready, without touching RAM. */
-    struct virtq_state idle = { .size = 0, .ready = false };
-    ck_assert(virtq_load(&q2, &idle, NULL));
-    ck_assert(!q2.ready);
-}
-END_TEST
-
-START_TEST(test_load_refusals)
-{
-    virtq_push(&q, 0, 0);
-    struct virtq_state st;
-    virtq_save(&q, &st);
-    struct virtq q2;
-
-    /* The used index in RAM differs from the saved one. */
-    wr16(USED_GPA + 2, 7);
-    g_autoptr(GError) err = NULL;
-    virtq_reset(&q2, &mem);
-    ck_assert(!virtq_load(&q2, &st, &err));
-    ck_assert_ptr_nonnull(err);
-    ck_assert(!q2.ready);
-    g_clear_error(&err);
-
-    /* Rings the snapshot places outside RAM or with a bad size. */
-    wr16(USED_GPA + 2, 1);
-    ck_assert(virtq_load(&q2, &st, NULL));
-    struct virtq_state bad = st;
-    bad.used_gpa = RAM_SIZE;
-    ck_assert(!virtq_load(&q2, &bad, &err));
-    ck_assert(!q2.ready);
-    g_clear_error(&err);
-    bad = st;
-    bad.size = 12;
-    ck_assert(!virtq_load(&q2, &bad, &err));
-    ck_assert(!q2.ready);
-}
-END_TEST
-
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("virtq");
@@ -905,10 +730,6 @@ Suite *unit_suite(void)
     tcase_add_test(tc, test_notify_not_ready);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("snapshot");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_save_load);
-    tcase_add_test(tc, test_load_refusals);
-    suite_add_tcase(s, tc);
+    suite_add_tcase(s, virtq_snapshot_tcase());
     return s;
 }

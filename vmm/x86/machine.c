@@ -3,6 +3,12 @@
  * The x86 PC board: arch hooks for generic code (vmm/arch.h). Builds the
  * in-kernel irqchip and PIT, the legacy devices, and loads Linux (bzImage
  * or ELF vmlinux) for the 64-bit boot protocol.
+ *
+ * vmm/x86/: every x86 fact (memory layout, boot_params and e820, the
+ * bzImage boot protocol, CPUID/MSRs, PVM, MP table, register state).
+ * Above the core: implements the hooks it declares in arch.h and may call
+ * the core, config, devices, snapshot, boot, observe and base;
+ * nothing includes its headers but its own files and the tests.
  */
 #include <errno.h>
 #include <string.h>

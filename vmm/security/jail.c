@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/security/: the host side of confinement. Owns the jail (namespaces,
+ * chroot, user change: this file), the seccomp allowlists (seccomp_*.c)
+ * and cgroup limits (cgroup.c). Calls vmm/config/, vmm/observe/ and
+ * vmm/base/; reaches the VM's threads only through the jail_io_threads
+ * callback main.c gives it. The core calls it (vCPU filters).
+ */
 #include "jail.h"
 
 #include <errno.h>
@@ -20,7 +27,6 @@
 #include "cgroup.h"
 #include "error.h"
 #include "seccomp_filter.h"
-#include "vm.h"
 
 struct jail {
     const struct vm_config *cfg;
@@ -63,7 +69,7 @@ struct jail *jail_new(const struct vm_config *cfg, GError **errp)
     j->cfg = cfg;
     if (!config_parse_namespaces(cfg->namespaces, &j->ns, &expected) ||
         (cfg->limit_cpu && !config_parse_cpu_limit(cfg->limit_cpu, &j->millicores)))
-        g_assert_not_reached();   /* config.c checked them */
+        g_assert_not_reached();   /* vmm/config/ checked them */
     const char *asked = cfg->security_user ? "user" : cfg->security_chroot ? "chroot"
                       : j->ns ? "namespaces" : NULL;
     if (asked && geteuid() != 0) {
@@ -285,14 +291,14 @@ static bool io_thread_filter(void *opaque, GError **errp)
     return seccomp_filter_install(j->cfg->seccomp, SECCOMP_FILTER_MAIN, errp);
 }
 
-bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp)
+bool jail_lock_down(struct jail *j, const struct jail_io_threads *io, GError **errp)
 {
     /* The I/O threads' filters go on after the user change: glibc makes
      * every thread call setresuid itself, which the filters forbid. */
     bool thread_work = (j->ns & CONFIG_NS_NET) || j->has_user;   /* see jail_thread() */
-    if ((thread_work && !vm_call_on_io_threads(vm, jail_thread, j, errp)) ||
+    if ((thread_work && !io->call(io->vm, jail_thread, j, errp)) ||
         !jail_late(j, errp) ||
-        !vm_call_on_io_threads(vm, io_thread_filter, j, errp))
+        !io->call(io->vm, io_thread_filter, j, errp))
         return false;
     if (j->cfg->seccomp == CONFIG_SECCOMP_OFF)
         g_warning("[security] seccomp = off: no system call filters; a guest that "

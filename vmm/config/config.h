@@ -79,7 +79,7 @@ enum config_net_backend { CONFIG_NET_USER, CONFIG_NET_TAP };
 
 /* [net "NAME"]: a virtio-net NIC (docs/networking.md).  The address keys
  * are kept as text, checked one by one as they are set and together by
- * config_finish() (vmm/net_config.h turns them into back-end settings). */
+ * config_finish() (vmm/config/net_config.h turns them into back-end settings). */
 struct config_net {
     char *name;                      /* [A-Za-z0-9_.-]{1,20} */
     enum config_net_backend backend; /* default user */
@@ -96,7 +96,7 @@ struct config_net {
 };
 
 /* [security] seccomp: the per-thread system call filters
- * (vmm/seccomp_filter.h); LOG allows and logs what ON would kill. */
+ * (vmm/security/seccomp_filter.h); LOG allows and logs what ON would kill. */
 enum config_seccomp { CONFIG_SECCOMP_ON, CONFIG_SECCOMP_OFF, CONFIG_SECCOMP_LOG };
 
 /* [security] namespaces: a subset of "mount,pid,net,ipc,uts". */

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/snapshot/: saved state. Owns the state tree each object writes its
+ * own versioned section into (snap.c) and the snapshot files (this file).
+ * Calls only vmm/base/ and vmm/observe/; it sits below the devices (which
+ * save into snap.h) and the VM, which it reaches only through a struct
+ * snapshot_source (vm_snapshot() in vmm/vm.c). Migration joins here.
+ */
 #include "snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,10 +19,9 @@
 #define XXH_INLINE_ALL      /* the header's own inline build: no library to load */
 #include <xxhash.h>
 
-#include "config.h"
 #include "error.h"
+#include "guest_mem.h"
 #include "log.h"
-#include "vm.h"
 
 #define PAGE ((uint64_t)4096)
 #define CHECKSUM_PROP "checksum"
@@ -307,7 +314,7 @@ static char *previous_memory_file(const char *path)
     return mem;
 }
 
-bool snapshot_save(struct vm *vm, const char *path, GError **errp)
+bool snapshot_save(const struct snapshot_source *src, const char *path, GError **errp)
 {
     g_autofree char *abs = g_canonicalize_filename(path, NULL);
     g_autofree char *dir = g_path_get_dirname(abs);
@@ -317,7 +324,6 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     g_autofree char *mem_path = g_build_filename(dir, mem_name, NULL);
     g_autofree char *tmp_path = g_strdup_printf("%s.tmp", abs);
     g_autofree char *old_mem = previous_memory_file(abs);
-    g_autofree char *config = config_to_ini(vm->cfg);
     g_autofree void *blob = NULL;
     size_t len = 0;
     uint64_t written = 0;
@@ -329,7 +335,7 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     /* The disks first: the RAM saved below may cache data the guest wrote
      * but never flushed, which a restore after a host crash must find on
      * the images. */
-    if (!vm_sync_devices(vm, errp))
+    if (!src->sync_devices(src->opaque, errp))
         return false;
     /*
      * O_DIRECT: guest RAM goes from its pages to the disk, not through
@@ -345,7 +351,7 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
                            g_strerror(errno));
     (void)fcntl(mem_fd, F_SETFL, O_DIRECT);
     hashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    if (!write_memory(&vm->mem, mem_fd, mem_path, &written, hashes, errp))
+    if (!write_memory(src->mem, mem_fd, mem_path, &written, hashes, errp))
         goto out;
 
     o = snap_out_new();
@@ -355,13 +361,13 @@ bool snapshot_save(struct vm *vm, const char *path, GError **errp)
     snap_put_bytes(o, CHECKSUM_PROP, zeros, sizeof(zeros));
     snap_put_str(o, "kvmkit-version", KVMKIT_VERSION);
     snap_put_u64(o, "created-unix", (uint64_t)time(NULL));
-    snap_put_str(o, "config", config);
+    snap_put_str(o, "config", src->config);
     snap_put_str(o, "memory-file", mem_name);
-    snap_put_u64(o, "memory-size", vm->mem.base_size);
+    snap_put_u64(o, "memory-size", src->mem->base_size);
     snap_put_u64(o, "memory-bytes-written", written);
     snap_put_u32(o, BLOCK_SIZE_PROP, BLOCK_SIZE);
     snap_put_bytes(o, BLOCK_PROP, hashes->data, hashes->len * sizeof(uint64_t));
-    if (!vm_save_state(vm, o, errp))
+    if (!src->save_state(src->opaque, o, errp))
         goto out;
     blob = snap_out_finish(o, &len, errp);
     if (!blob)

@@ -52,15 +52,26 @@ struct jail *jail_new(const struct vm_config *cfg, GError **errp);
  */
 bool jail_early(struct jail *j, int *exit_status, GError **errp);
 
-struct vm;
+/*
+ * How the jail reaches the VM's I/O threads: @call runs @fn(@fn_opaque) on
+ * every one of them at once and waits for all, false with the first error
+ * (vm_call_on_io_threads() on @vm). A callback because the security layer
+ * sits below the VM and does not know struct vm (docs/architecture.md).
+ */
+struct jail_io_threads {
+    bool (*call)(void *vm, bool (*fn)(void *opaque, GError **errp), void *fn_opaque,
+                 GError **errp);
+    void *vm;
+};
 
 /*
  * The last step before vm_start() (main thread, the VM built, the control
  * socket listening): jail_thread() on each I/O thread, jail_late(), then
- * the seccomp filters ([security] seccomp) on each I/O thread. False with
- * @errp set if any step fails: kvmkit must then not run the VM.
+ * the seccomp filters ([security] seccomp) on each I/O thread, reached
+ * through @io. False with @errp set if any step fails: kvmkit must then
+ * not run the VM.
  */
-bool jail_lock_down(struct jail *j, struct vm *vm, GError **errp);
+bool jail_lock_down(struct jail *j, const struct jail_io_threads *io, GError **errp);
 
 /*
  * The main thread's own seccomp filter, after vm_start() and before

@@ -2,7 +2,7 @@
 /*
  * seccomp_filter: the per-thread system call allowlists (docs/security.md).
  *
- * Two lists, written as libseccomp rules (vmm/seccomp_rules.c) and
+ * Two lists, written as libseccomp rules (vmm/security/seccomp_rules.c) and
  * compiled into BPF when kvmkit is built: one for vCPU threads (KVM_RUN
  * and what the exit handlers need), one for the main loop and the virtio I/O
  * threads (everything the control socket, snapshots, slirp, tap, chardevs
@@ -18,8 +18,8 @@
  * So no thread runs under the main list and another on top, and no list
  * allows seccomp() itself.
  *
- * (Named seccomp_filter, not seccomp: a vmm/seccomp.h would shadow
- * libseccomp's <seccomp.h> on the include path of vmm/seccomp_rules.c.)
+ * (Named seccomp_filter, not seccomp: a vmm/security/seccomp.h would shadow
+ * libseccomp's <seccomp.h> on the include path of vmm/security/seccomp_rules.c.)
  */
 #ifndef KVMKIT_SECCOMP_FILTER_H
 #define KVMKIT_SECCOMP_FILTER_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The allowlists themselves, as libseccomp rules. Used at build time only:
- * vmm/seccomp_gen.c compiles them into BPF programs that are part of the
+ * vmm/security/seccomp_gen.c compiles them into BPF programs that are part of the
  * kvmkit binary (seccomp_programs.c in the build directory), so kvmkit
  * neither links libseccomp nor spends 1-2 ms compiling at every start
  * (docs/security.md). The unit test checks the built programs against a

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/boot/: loaders of kernel images whose format is not an architecture's
+ * (ELF vmlinux). Owns parsing the image and copying it into guest memory.
+ * Calls only vmm/base/ (guest memory, errors); the arch code calls it
+ * (vmm/x86/machine.c). The bzImage loader is x86's boot protocol and lives
+ * in vmm/x86/.
+ */
 #include "elf_loader.h"
 
 #include <elf.h>

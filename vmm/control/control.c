@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/control/: the control socket (this file) and the hidden test
+ * commands (test_hooks.c). Owns the socket, its line-based JSON protocol
+ * and the client side of `kvmkit ctl`. The top layer below main.c: may
+ * call the core (vm.h, vm_metrics.h) and everything below it, never
+ * vmm/x86/; nothing but main.c calls it.
+ */
 #include "control.h"
 
 #include <errno.h>
@@ -14,7 +21,6 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
-#include "snapshot.h"
 #include "test_hooks.h"
 #include "vm.h"
 #include "vm_metrics.h"
@@ -137,7 +143,7 @@ static char *do_snapshot(struct control *c, const char *path)
     gint64 t0 = g_get_monotonic_time();
     if (!vm_pause(c->vm, &err))
         return reply_error("cannot pause: %s", err->message);
-    bool ok = snapshot_save(c->vm, path, &err);
+    bool ok = vm_snapshot(c->vm, path, &err);
     if (!was_paused)
         vm_resume(c->vm);   /* the VM keeps running after a failed save too */
     if (!ok)

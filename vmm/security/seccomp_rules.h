@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * seccomp_rules: the allowlists of vmm/seccomp_filter.h as libseccomp
+ * seccomp_rules: the allowlists of vmm/security/seccomp_filter.h as libseccomp
  * rules, and the BPF programs compiled from them at build time.
  */
 #ifndef KVMKIT_SECCOMP_RULES_H
@@ -27,7 +27,7 @@ struct seccomp_program {
     unsigned short pid_at;
 };
 
-/* The built programs (seccomp_programs.c, made by vmm/seccomp_gen.c),
+/* The built programs (seccomp_programs.c, made by vmm/security/seccomp_gen.c),
  * by [log mode][enum seccomp_filter_kind]. */
 extern const struct seccomp_program seccomp_programs[2][2];
 

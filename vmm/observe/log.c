@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/observe/: how kvmkit reports. Owns the log (log.c), the counters
+ * objects keep (metrics.h) and the JSON it writes and reads (json.c: log
+ * lines, metrics, the control protocol). Calls only vmm/base/; devices and
+ * every layer above may call it. Collecting a VM's counters needs the VM:
+ * that is vmm/vm_metrics.c, in the core.
+ */
 #include "log.h"
 
 #include <errno.h>

@@ -25,10 +25,27 @@
 #define SNAPSHOT_FORMAT "kvmkit-snapshot"
 #define SNAPSHOT_VERSION 1
 
-struct vm;
+struct guest_mem;
 
-/* Saves @vm, which the caller has paused, to @path. */
-bool snapshot_save(struct vm *vm, const char *path, GError **errp);
+/*
+ * What a snapshot is made of, from a machine its caller has paused: guest
+ * RAM, the machine description (the effective config as INI text) and two
+ * calls back into the machine with @opaque. vm_snapshot() (vmm/vm.c) fills
+ * it in: the snapshot layer sits below the VM and does not know struct vm.
+ */
+struct snapshot_source {
+    const struct guest_mem *mem;
+    const char *config;
+    /* Makes durable what the devices told the guest was done, before RAM
+     * is saved (vm_sync_devices()). */
+    bool (*sync_devices)(void *opaque, GError **errp);
+    /* Writes the state of every object (vm_save_state()). */
+    bool (*save_state)(void *opaque, struct snap_out *o, GError **errp);
+    void *opaque;
+};
+
+/* Saves the machine @src describes to @path. */
+bool snapshot_save(const struct snapshot_source *src, const char *path, GError **errp);
 
 /* An opened, verified snapshot. */
 struct snapshot {

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmm/base/: the bottom layer. Owns errors (error.h), guest memory
+ * (guest_mem: RAM regions and the one checked gpa -> host pointer helper),
+ * the port and MMIO buses (bus) and interrupt lines (irq.h): the narrow
+ * interfaces through which devices reach the machine. Calls nothing else
+ * of kvmkit; every other layer may call it.
+ */
 #include "guest_mem.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Loading the allowlists. The programs were compiled from
- * vmm/seccomp_rules.c when kvmkit was built (vmm/seccomp_gen.c): here
+ * vmm/security/seccomp_rules.c when kvmkit was built (vmm/security/seccomp_gen.c): here
  * they only get this process's pid and go to the kernel.
  */
 #include "seccomp_filter.h"
