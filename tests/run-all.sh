@@ -68,7 +68,8 @@ run_tier() {
     echo "$name $where $(( $(date +%s) - t0 ))" >>"$BUILD/meson-logs/tiers.txt"
     logs+=("$BUILD/meson-logs/tier-$name.json")
 }
-rm -f "$BUILD/meson-logs/tiers.txt"
+rm -f "$BUILD/meson-logs/tiers.txt" "$BUILD/meson-logs/testhost-events.txt"
+export KVMKIT_TESTHOST_EVENTS=$PWD/$BUILD/meson-logs/testhost-events.txt
 run_tier unit direct --suite unit --suite fuzz
 # A test host's boot and TCG add seconds to each guest test: double their
 # time limit. The Linux tests' limits are sized for PVM hosts (20-30 min),
@@ -82,10 +83,11 @@ else
 fi
 KVMKIT_TESTHOST_TIMEOUT=600 NESTED_MULT=1 run_tier linux "$where_linux" --suite linux
 
-python3 - "$BUILD/meson-logs/tiers.txt" "${logs[@]}" <<'PY'
-import json, sys
+python3 - "$BUILD/meson-logs/testhost-events.txt" "$BUILD/meson-logs/tiers.txt" "${logs[@]}" <<'PY'
+import json, os, sys
+events, tiers, logs = sys.argv[1], sys.argv[2], sys.argv[3:]
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0, "TIMEOUT": 0, "ERROR": 0, "EXPECTEDFAIL": 0, "UNEXPECTEDPASS": 0}
-for path in sys.argv[2:]:
+for path in logs:
     try:
         lines = open(path).readlines()
     except OSError:
@@ -96,10 +98,13 @@ for path in sys.argv[2:]:
         if r["result"] == "SKIP":
             out = (r.get("stdout") or "").strip().splitlines()
             print(f"skipped: {r['name']}: {out[-1] if out else ''}")
-for line in open(sys.argv[1]):
+for line in open(tiers):
     name, where, secs = line.split()
     where = "in the nested test host" if where == "nested" else "directly on this machine"
     print(f"tier {name}: {where}, {secs} s")
+if os.path.exists(events):
+    for line in open(events):
+        print(f"test host: {line.rstrip()}")
 passed = counts["OK"] + counts["EXPECTEDFAIL"]
 failed = counts["FAIL"] + counts["TIMEOUT"] + counts["ERROR"] + counts["UNEXPECTEDPASS"]
 print(f"{passed} passed, {failed} failed, {counts['SKIP']} skipped")
