@@ -12,7 +12,10 @@ PACKAGES=(
     linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils cpio
     busybox-static e2fsprogs
     # tests and tools
-    device-tree-compiler valgrind
+    device-tree-compiler valgrind gdb
+    # the nested KVM test host (tests/testhost/) and QEMU in the benchmarks
+    # (seabios comes with it; named for bench and the BIOS boot path)
+    qemu-system-x86 seabios
     # fuzzing (tests/fuzz/run.sh): clang and its libFuzzer/sanitizer runtimes
     clang libclang-rt-14-dev
 )
