@@ -13,6 +13,8 @@ PACKAGES=(
     busybox-static e2fsprogs
     # tests and tools
     device-tree-compiler valgrind gdb
+    # iasl, which the unit tier's ACPI tests disassemble the tables with
+    acpica-tools
     # the nested KVM test host (tests/testhost/) and QEMU in the benchmarks
     # (seabios comes with it; named for bench and the BIOS boot path)
     qemu-system-x86 seabios

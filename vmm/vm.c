@@ -204,8 +204,6 @@ bool vm_add_virtio_mmio(struct vm *vm, struct virtio_dev *dev, void (*free_dev)(
             log_warn_once_in("vm", "ioeventfd", "KVM_IOEVENTFD: %s; queue notifications take the slow path",
                           g_strerror(errno));
     }
-    g_string_append_printf(vm->extra_cmdline, " virtio_mmio.device=4K@0x%" G_GINT64_MODIFIER
-                           "x:%u", base, gsi);
     return true;
 }
 

@@ -57,6 +57,7 @@ enum vm_stop_reason {
     VM_STOP_NONE = 0,
     VM_STOP_RESET,      /* guest asked for a reset/reboot: exit 0 */
     VM_STOP_USER,       /* Ctrl-A x, SIGINT/SIGTERM: exit 0 */
+    VM_STOP_POWEROFF,   /* guest powered off (ACPI S5): exit 0 */
     VM_STOP_ERROR,      /* triple fault or an exit kvmkit cannot handle: exit 1 */
 };
 
@@ -91,7 +92,7 @@ struct vm {
 
     /* Virtio devices on virtio-mmio transports, in creation order. */
     GPtrArray *virtio;          /* struct vm_virtio * */
-    GString *extra_cmdline;     /* kvmkit's kernel options, e.g. virtio_mmio.device=... */
+    GString *extra_cmdline;     /* kvmkit's kernel options, e.g. console=hvc0 */
 
     /* Devices (owned). */
     struct chardev *serial_chr;
@@ -180,7 +181,8 @@ struct virtio_dev;
 /*
  * Puts @dev on a virtio-mmio transport at @base (4 KiB) interrupting
  * through @gsi: queue notifications through KVM_IOEVENTFD, interrupts
- * through KVM_IRQFD, and announces it on the kernel command line. @dev
+ * through KVM_IRQFD. How the guest learns of it (ACPI or the kernel
+ * command line) is the arch's business (vmm/x86/machine.c). @dev
  * stays the caller's but must outlive the VM; @free_dev(@dev) is called
  * by vm_free() after the transport stopped.
  */

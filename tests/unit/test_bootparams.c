@@ -243,9 +243,11 @@ START_TEST(test_fill_pointers)
         .cmdline_gpa = X86_CMDLINE_ADDR, .cmdline_len = 42,
         .initrd_gpa = 0x1234567000ULL, .initrd_size = 0x100001000ULL,
         .setup_data_gpa = X86_SETUP_DATA_ADDR,
+        .acpi_rsdp_gpa = X86_ACPI_ADDR,
     };
     x86_boot_params_fill(bp, &in);
     ck_assert_uint_eq(bp->hdr.type_of_loader, 0xff);
+    ck_assert_uint_eq(bp->acpi_rsdp_addr, X86_ACPI_ADDR);
     ck_assert_uint_eq(bp->hdr.loadflags & CAN_USE_HEAP, CAN_USE_HEAP);
     ck_assert_uint_eq(bp->hdr.loadflags & LOADED_HIGH, LOADED_HIGH);
     ck_assert_uint_eq(bp->hdr.cmd_line_ptr, X86_CMDLINE_ADDR);

@@ -138,6 +138,7 @@ struct vm_config {
     unsigned cpus;            /* [machine] cpus */
     uint64_t memory;          /* [machine] memory, bytes */
     enum config_pvm_mode pvm; /* [machine] pvm */
+    bool acpi;                /* [machine] acpi */
     char *kernel;             /* [boot] kernel, NULL until given */
     char *initrd;             /* [boot] initrd, NULL if none */
     char *cmdline;            /* [boot] cmdline, never NULL */
@@ -267,7 +268,7 @@ bool config_finish(struct vm_config *cfg, GError **errp);
 /*
  * Parses the arguments of `kvmkit run` (argv[0] is "run"; argv is not
  * modified): at most one positional config file, the dedicated flags
- * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm
+ * (--kernel --initrd --append --memory --cpus --serial-output --name --pvm --acpi
  * --console --console-output --log-format --log-file),
  * repeatable --set and --disk PATH[,ro], -h/--help and --help-keys.  Then
  * applies, in order of increasing precedence, the file, each --set, each

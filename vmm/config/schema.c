@@ -271,6 +271,11 @@ const struct key_desc config_keys[] = {
       .flag = "pvm", .flag_arg = "auto|on|off",
       .doc = "PVM-host workarounds; auto turns them on when "
              "/sys/module/kvm_pvm exists." },
+    { .section = "machine", .key = "acpi", .kind = KIND_BOOL,
+      .offset = CFG(acpi), .def = "on", .flag = "acpi", .flag_arg = "on|off",
+      .doc = "ACPI tables (RSDP, XSDT, FADT, MADT, DSDT) describing the "
+             "CPUs and devices, and ACPI power-off; off: an MP table and "
+             "virtio_mmio.device= on the command line only." },
     { .section = "boot", .key = "kernel", .kind = KIND_PATH,
       .offset = CFG(kernel), .flags = KEY_REQUIRED | KEY_READ_FILE,
       .flag = "kernel", .flag_arg = "PATH",

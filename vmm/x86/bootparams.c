@@ -64,6 +64,8 @@ void x86_boot_params_fill(struct boot_params *bp, const struct x86_boot_input *i
     bp->ext_ramdisk_image = (uint32_t)(in->initrd_gpa >> 32);
     bp->ext_ramdisk_size = (uint32_t)(in->initrd_size >> 32);
     hdr->setup_data = in->setup_data_gpa;
+    /* Boot protocol 2.14: saves the kernel its scan of the BIOS area. */
+    bp->acpi_rsdp_addr = in->acpi_rsdp_gpa;
     /* Tell the kernel the screen_info is empty: no VGA console. */
     bp->screen_info.orig_video_isVGA = 0;
     bp->e820_entries = x86_e820_build(in->ram_size, bp->e820_table,

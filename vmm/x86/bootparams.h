@@ -30,6 +30,7 @@ struct x86_boot_input {
     uint32_t cmdline_len;           /* without NUL */
     uint64_t initrd_gpa, initrd_size;
     uint64_t setup_data_gpa;        /* first setup_data node, or 0 */
+    uint64_t acpi_rsdp_gpa;         /* the ACPI RSDP, or 0 (the kernel scans) */
 };
 
 /*

@@ -17,6 +17,8 @@
 #define X86_CMDLINE_ADDR      0x20000ULL
 #define X86_CMDLINE_MAX       0x10000ULL   /* bytes reserved, including NUL */
 #define X86_EBDA_START        0x9fc00ULL   /* end of usable base memory */
+#define X86_ACPI_ADDR         0xe0000ULL   /* RSDP, then the other ACPI tables (BIOS area) */
+#define X86_ACPI_MAX          0x10000ULL   /* bytes for them, up to the MP table */
 #define X86_MPTABLE_ADDR      0xf0000ULL   /* MP floating pointer + table (BIOS area) */
 #define X86_HIMEM_START       0x100000ULL  /* 1 MiB: protected-mode kernel */
 
@@ -41,6 +43,10 @@
 #define X86_I8042_CMD  0x64
 #define X86_RTC_PORT   0x70
 #define X86_RTC_IRQ    8
+
+/* The ACPI sleep control (+0) and status (+1) registers the FADT names
+ * (devices/acpi_sleep.h): a port range no PC device uses. */
+#define X86_ACPI_SLEEP_PORT 0x600
 
 /* Boot GDT selectors, as Linux's 64-bit boot protocol expects (__BOOT_CS/DS). */
 #define X86_BOOT_CS 0x10

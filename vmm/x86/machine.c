@@ -5,7 +5,8 @@
  * or ELF vmlinux) for the 64-bit boot protocol.
  *
  * vmm/x86/: every x86 fact (memory layout, boot_params and e820, the
- * bzImage boot protocol, CPUID/MSRs, PVM, MP table, register state).
+ * bzImage boot protocol, CPUID/MSRs, PVM, MP table, ACPI tables, register
+ * state).
  * Above the core: implements the hooks it declares in arch.h and may call
  * the core, config, devices, snapshot, boot, observe and base;
  * nothing includes its headers but its own files and the tests.
@@ -16,6 +17,7 @@
 #include <linux/kvm.h>
 #include <elf.h>
 
+#include "acpi_sleep.h"
 #include "arch.h"
 #include "backend/chardev.h"
 #include "cmos_rtc.h"
@@ -25,6 +27,7 @@
 #include "log.h"
 #include "serial16550.h"
 #include "vm.h"
+#include "x86/acpi.h"
 #include "x86/bootparams.h"
 #include "x86/bzimage.h"
 #include "x86/cpu.h"
@@ -42,6 +45,10 @@
 struct arch_vm {
     bool pvm;                       /* PVM-host workarounds active */
     struct kvm_cpuid2 *cpuid;       /* KVM_GET_SUPPORTED_CPUID */
+    struct acpi_sleep *acpi_sleep;  /* ACPI power-off, with [machine] acpi */
+    /* The virtio-mmio windows, for the DSDT. */
+    struct x86_acpi_virtio virtio[CONFIG_MAX_VIRTIO_DEVICES];
+    unsigned n_virtio;
 };
 
 #define RNG_SEED_BYTES 32
@@ -109,6 +116,12 @@ static void guest_reset(void *opaque)
     vm_request_stop(opaque, VM_STOP_RESET);
 }
 
+static void guest_poweroff(void *opaque)
+{
+    kvmkit_log(G_LOG_LEVEL_MESSAGE, "machine", "guest powered off (ACPI S5)");
+    vm_request_stop(opaque, VM_STOP_POWEROFF);
+}
+
 static void user_quit(void *opaque)
 {
     vm_request_stop(opaque, VM_STOP_USER);
@@ -155,9 +168,18 @@ static bool add_virtio_next(struct vm *vm, struct virtio_dev *dev, void (*free_d
         return kvmkit_fail(errp, KVMKIT_ERROR_INPUT, "at most %zu virtio devices",
                            G_N_ELEMENTS(gsis));
     }
-    return vm_add_virtio_mmio(vm, dev, free_dev, opaque,
-                              X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE, gsis[slot],
-                              errp);
+    uint64_t base = X86_VIRTIO_MMIO_BASE + slot * X86_VIRTIO_MMIO_SIZE;
+    if (!vm_add_virtio_mmio(vm, dev, free_dev, opaque, base, gsis[slot], errp))
+        return false;
+    /* With ACPI the DSDT describes it; a kernel that also took it from the
+     * command line would see the device twice. */
+    struct arch_vm *a = vm->arch;
+    a->virtio[a->n_virtio++] = (struct x86_acpi_virtio){
+        .base = base, .size = X86_VIRTIO_MMIO_SIZE, .gsi = gsis[slot] };
+    if (!vm->cfg->acpi)
+        g_string_append_printf(vm->extra_cmdline, " virtio_mmio.device=4K@0x%" G_GINT64_MODIFIER
+                               "x:%u", base, gsis[slot]);
+    return true;
 }
 
 static void free_console(void *opaque)
@@ -300,6 +322,12 @@ bool arch_create_devices(struct vm *vm, GError **errp)
     vm->serial = serial16550_new(vm_irq_line(vm, X86_COM1_IRQ), vm->serial_chr);
     vm->i8042 = i8042_new(guest_reset, vm);
     vm->rtc = cmos_rtc_new(NULL);
+    if (vm->cfg->acpi) {
+        vm->arch->acpi_sleep = acpi_sleep_new(guest_poweroff, vm);
+        if (!bus_register(&vm->pio, X86_ACPI_SLEEP_PORT, ACPI_SLEEP_PORTS, &acpi_sleep_ops,
+                          vm->arch->acpi_sleep, "acpi-sleep", errp))
+            return false;
+    }
     return bus_register(&vm->pio, X86_COM1_PORT, SERIAL16550_REGS, &serial16550_bus_ops,
                         vm->serial, "ttyS0", errp) &&
            bus_register(&vm->pio, X86_I8042_DATA, 1, &i8042_data_ops, vm->i8042,
@@ -346,6 +374,26 @@ static bool read_image(const char *what, const char *path, char **data, gsize *l
         return false;
     }
     return true;
+}
+
+/* The ACPI tables at X86_ACPI_ADDR. The MP table stays next to them: Linux
+ * prefers ACPI's MADT, and a kernel without ACPI still finds the CPUs. */
+static bool write_acpi_tables(struct vm *vm, GError **errp)
+{
+    struct x86_acpi_machine m = {
+        .n_cpus = vm->n_vcpus,
+        .virtio = vm->arch->virtio,
+        .n_virtio = vm->arch->n_virtio,
+        .i8042 = vm->i8042 != NULL,
+        .sleep_port = X86_ACPI_SLEEP_PORT,
+    };
+    size_t len;
+    g_autofree uint8_t *tables = x86_acpi_build(X86_ACPI_ADDR, &m, &len);
+    if (len > X86_ACPI_MAX)
+        return kvmkit_fail(errp, KVMKIT_ERROR_INTERNAL, "ACPI tables: %zu bytes, room for %llu",
+                           len, X86_ACPI_MAX);
+    return guest_mem_write(&vm->mem, X86_ACPI_ADDR, tables, len) ||
+           kvmkit_fail(errp, KVMKIT_ERROR_INTERNAL, "no room for the ACPI tables");
 }
 
 bool arch_load_guest(struct vm *vm, GError **errp)
@@ -437,6 +485,8 @@ bool arch_load_guest(struct vm *vm, GError **errp)
         return false;
     }
     x86_mptable_write(mp, X86_MPTABLE_ADDR, vm->n_vcpus);
+    if (vm->cfg->acpi && !write_acpi_tables(vm, errp))
+        return false;
 
     struct boot_params *bp = guest_mem_ptr(&vm->mem, X86_BOOT_PARAMS_ADDR, sizeof(*bp));
     memset(bp, 0, sizeof(*bp));
@@ -449,6 +499,7 @@ bool arch_load_guest(struct vm *vm, GError **errp)
         .initrd_gpa = initrd_gpa,
         .initrd_size = initrd_len,
         .setup_data_gpa = X86_SETUP_DATA_ADDR,
+        .acpi_rsdp_gpa = cfg->acpi ? X86_ACPI_ADDR : 0,
     };
     x86_boot_params_fill(bp, &in);
 
@@ -518,8 +569,10 @@ void arch_dump_vcpu(struct vcpu *vcpu, FILE *out)
 
 void arch_vm_destroy(struct vm *vm)
 {
-    if (vm->arch)
+    if (vm->arch) {
         g_free(vm->arch->cpuid);
+        acpi_sleep_free(vm->arch->acpi_sleep);
+    }
     g_free(vm->arch);
     vm->arch = NULL;
 }
