@@ -15,21 +15,11 @@
 #include <glib/gstdio.h>
 
 #include "acpi_sleep.h"
+#include "le_bytes.h"
 #include "x86/layout.h"
 
 #define GPA X86_ACPI_ADDR
 
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-static uint8_t sum8(const uint8_t *p, size_t len)
-{
-    uint8_t s = 0;
-    while (len--)
-        s += *p++;
-    return s;
-}
 
 struct tables {
     uint8_t *blob;
@@ -171,13 +161,12 @@ static void check_madt(unsigned n_cpus)
     g_free(t.blob);
 }
 
-START_TEST(test_madt_1) { check_madt(1); }
-END_TEST
-START_TEST(test_madt_2) { check_madt(2); }
-END_TEST
-START_TEST(test_madt_8) { check_madt(8); }
-END_TEST
-START_TEST(test_madt_64) { check_madt(64); }
+static const unsigned madt_cpus[] = { 1, 2, 8, 64 };
+
+START_TEST(test_madt)
+{
+    check_madt(madt_cpus[_i]);
+}
 END_TEST
 
 static unsigned count_bytes(const uint8_t *p, size_t len, const void *needle, size_t n)
@@ -254,13 +243,21 @@ static char *normalize(const char *text)
     return g_string_free(out, FALSE);
 }
 
-/* Disassembles @table with `iasl -d` in a temporary directory; returns
- * what iasl wrote, or NULL if iasl is not installed. */
-static char *iasl_disassemble(const uint8_t *table, const char *name)
+/* False, saying that @test is skipped, if iasl is not installed. */
+static bool iasl_found(const char *test)
 {
     g_autofree char *iasl = g_find_program_in_path("iasl");
     if (!iasl)
-        return NULL;
+        fprintf(stderr, "%s: skipped, iasl not found (Debian: acpica-tools)\n", test);
+    return iasl != NULL;
+}
+
+/* Disassembles @table with `iasl -d` in a temporary directory; returns
+ * what iasl wrote. */
+static char *iasl_disassemble(const uint8_t *table, const char *name)
+{
+    g_autofree char *iasl = g_find_program_in_path("iasl");
+    ck_assert_ptr_nonnull(iasl);
     g_autofree char *dir = g_dir_make_tmp("kvmkit-acpi-XXXXXX", NULL);
     ck_assert_ptr_nonnull(dir);
     g_autofree char *bin = g_strdup_printf("%s/%s.dat", dir, name);
@@ -294,14 +291,11 @@ static void ck_has(const char *text, const char *fragment)
 
 START_TEST(test_iasl_dsdt)
 {
+    if (!iasl_found("test_iasl_dsdt"))
+        return;
     struct tables t;
     build(&t, 2, 3, true);
     g_autofree char *asl = iasl_disassemble(t.dsdt, "dsdt");
-    if (!asl) {
-        fprintf(stderr, "test_iasl_dsdt: skipped, iasl not found (Debian: acpica-tools)\n");
-        g_free(t.blob);
-        return;
-    }
     ck_has(asl, "Scope (\\_SB) {");
     ck_has(asl, "Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) Name (_UID, Zero)"
                 " Name (_CRS, ResourceTemplate () {"
@@ -327,14 +321,11 @@ END_TEST
 
 START_TEST(test_iasl_fadt_madt)
 {
+    if (!iasl_found("test_iasl_fadt_madt"))
+        return;
     struct tables t;
     build(&t, 2, 0, true);
     g_autofree char *fadt = iasl_disassemble(t.fadt, "facp");
-    if (!fadt) {
-        fprintf(stderr, "test_iasl_fadt_madt: skipped, iasl not found (Debian: acpica-tools)\n");
-        g_free(t.blob);
-        return;
-    }
     g_autofree char *madt = iasl_disassemble(t.madt, "apic");
     /* iasl checks each checksum and says so if one is wrong. */
     ck_assert(!strstr(fadt, "Incorrect"));
@@ -364,10 +355,7 @@ Suite *unit_suite(void)
     Suite *s = suite_create("acpi");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_fadt);
-    tcase_add_test(tc, test_madt_1);
-    tcase_add_test(tc, test_madt_2);
-    tcase_add_test(tc, test_madt_8);
-    tcase_add_test(tc, test_madt_64);
+    tcase_add_loop_test(tc, test_madt, 0, G_N_ELEMENTS(madt_cpus));
     tcase_add_test(tc, test_dsdt_device_mix);
     suite_add_tcase(s, tc);
     TCase *iasl = tcase_create("iasl");

@@ -11,20 +11,11 @@
 #include <string.h>
 #include <glib.h>
 
+#include "le_bytes.h"
 #include "x86/layout.h"
 
 #define GPA X86_MPTABLE_ADDR
 
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
-static uint8_t sum8(const uint8_t *p, size_t len)
-{
-    uint8_t s = 0;
-    while (len--)
-        s += *p++;
-    return s;
-}
 
 struct parsed {
     unsigned n_cpu, n_bus, n_ioapic, n_ioint, n_lint;

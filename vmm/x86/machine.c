@@ -8,7 +8,8 @@
  * bzImage boot protocol, CPUID/MSRs, PVM, MP table, ACPI tables, register
  * state).
  * Above the core: implements the hooks it declares in arch.h and may call
- * the core, config, devices, snapshot, boot, observe and base;
+ * the core, config, devices, snapshot, boot, observe, acpi (the AML
+ * writer) and base;
  * nothing includes its headers but its own files and the tests.
  */
 #include <errno.h>
