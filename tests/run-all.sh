@@ -51,7 +51,6 @@ if [ "$where_guest" = nested ] || [ "$where_linux" = nested ]; then
 fi
 
 rc=0
-logs=()
 # run_tier NAME WHERE MESON-TEST-ARGS...: one meson test run, its own log.
 run_tier() {
     local name=$1 where=$2; shift 2
@@ -66,9 +65,8 @@ run_tier() {
     meson test -C "$BUILD" --print-errorlogs --logbase "tier-$name" "${extra[@]}" "$@" \
         ${KVMKIT_TEST_ARGS:-} || rc=1
     echo "$name $where $(( $(date +%s) - t0 ))" >>"$BUILD/meson-logs/tiers.txt"
-    logs+=("$BUILD/meson-logs/tier-$name.json")
 }
-rm -f "$BUILD/meson-logs/tiers.txt" "$BUILD/meson-logs/testhost-events.txt"
+rm -f "$BUILD/meson-logs/tiers.txt" "$BUILD/meson-logs/testhost-events.txt" "$BUILD"/meson-logs/tier-*
 export KVMKIT_TESTHOST_EVENTS=$PWD/$BUILD/meson-logs/testhost-events.txt
 run_tier unit direct --suite unit --suite fuzz
 # A test host's boot and TCG add seconds to each guest test: double their
@@ -83,7 +81,10 @@ else
 fi
 KVMKIT_TESTHOST_TIMEOUT=600 NESTED_MULT=1 run_tier linux "$where_linux" --suite linux
 
-python3 - "$BUILD/meson-logs/testhost-events.txt" "$BUILD/meson-logs/tiers.txt" "${logs[@]}" <<'PY'
+# meson names each log after --logbase, plus "-run" with the test host's
+# wrapper: every tier-*.json of this run.
+python3 - "$BUILD/meson-logs/testhost-events.txt" "$BUILD/meson-logs/tiers.txt" \
+    "$BUILD"/meson-logs/tier-*.json <<'PY'
 import json, os, sys
 events, tiers, logs = sys.argv[1], sys.argv[2], sys.argv[3:]
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0, "TIMEOUT": 0, "ERROR": 0, "EXPECTEDFAIL": 0, "UNEXPECTEDPASS": 0}
