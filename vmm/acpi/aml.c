@@ -331,11 +331,16 @@ void aml_res_interrupt(struct aml *r, uint32_t gsi, bool edge, bool active_low)
     le(r, gsi, 4);
 }
 
+uint8_t aml_checksum(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+    while (len--)
+        sum += *p++;
+    return (uint8_t)-sum;
+}
+
 void aml_res_end(struct aml *r)
 {
     aml_byte(r, RES_END_TAG);
-    uint8_t sum = 0;
-    for (size_t i = 0; i < r->len; i++)
-        sum += r->data[i];
-    aml_byte(r, (uint8_t)-sum);
+    aml_byte(r, aml_checksum(r->data, r->len));
 }

@@ -97,4 +97,9 @@ void aml_res_interrupt(struct aml *r, uint32_t gsi, bool edge, bool active_low);
 /* EndTag, with the checksum that makes the template's bytes sum to 0. */
 void aml_res_end(struct aml *r);
 
+/* The byte that makes @len bytes at @p plus itself sum to zero (mod 256):
+ * the checksum of ACPI tables, of a resource template's EndTag, and of the
+ * Intel MP table, which uses the same rule. */
+uint8_t aml_checksum(const uint8_t *p, size_t len);
+
 #endif

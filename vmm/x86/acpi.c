@@ -107,14 +107,6 @@ G_STATIC_ASSERT(sizeof(struct acpi_fadt) == 276);
 #define OEM_TABLE_ID  "KVMKIT  "
 #define CREATOR_ID    "KVMK"
 
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-    uint8_t sum = 0;
-    while (len--)
-        sum += *p++;
-    return (uint8_t)-sum;
-}
-
 /* Appends to @out, at a 16-byte boundary; returns the offset it starts at. */
 static size_t append_aligned(GByteArray *out, const void *p, size_t len)
 {
@@ -141,7 +133,7 @@ static void seal(GByteArray *out, size_t off)
 {
     struct acpi_header *h = (struct acpi_header *)(out->data + off);
     h->checksum = 0;
-    h->checksum = checksum(out->data + off, h->length);
+    h->checksum = aml_checksum(out->data + off, h->length);
 }
 
 static struct acpi_gas io_byte(uint16_t port)
@@ -320,8 +312,8 @@ uint8_t *x86_acpi_build(uint64_t gpa, const struct x86_acpi_machine *m, size_t *
     r->revision = 2;
     r->length = sizeof(*r);
     r->xsdt_address = gpa + xsdt;
-    r->checksum = checksum(out->data, 20);
-    r->extended_checksum = checksum(out->data, sizeof(*r));
+    r->checksum = aml_checksum(out->data, 20);
+    r->extended_checksum = aml_checksum(out->data, sizeof(*r));
 
     *len = out->len;
     return g_byte_array_free(out, FALSE);

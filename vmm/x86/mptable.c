@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "aml.h"
 #include "x86/layout.h"
 
 /* Structures from the MP specification 1.4, chapter 4. */
@@ -76,14 +77,6 @@ size_t x86_mptable_size(unsigned n_cpus)
            sizeof(struct mpc_ioapic) + (MP_ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
 }
 
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-    uint8_t sum = 0;
-    while (len--)
-        sum += *p++;
-    return (uint8_t)-sum;
-}
-
 void x86_mptable_write(uint8_t *buf, uint64_t gpa, unsigned n_cpus)
 {
     memset(buf, 0, x86_mptable_size(n_cpus));
@@ -140,11 +133,11 @@ void x86_mptable_write(uint8_t *buf, uint64_t gpa, unsigned n_cpus)
     memcpy(hdr->product, "KVMKIT-MP   ", 12);
     hdr->entry_count = count;
     hdr->lapic_addr = (uint32_t)X86_LAPIC_ADDR;
-    hdr->checksum = checksum(table, hdr->length);
+    hdr->checksum = aml_checksum(table, hdr->length);
 
     memcpy(mpf->signature, "_MP_", 4);
     mpf->physptr = (uint32_t)(gpa + sizeof(*mpf));
     mpf->length = 1;
     mpf->spec_rev = 4;
-    mpf->checksum = checksum(buf, sizeof(*mpf));
+    mpf->checksum = aml_checksum(buf, sizeof(*mpf));
 }
